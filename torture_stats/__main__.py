@@ -1,0 +1,3 @@
+from torture_stats.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""The command line: ``torture-stats extract …`` and ``torture-stats build``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+EXTRACT_TABLES = ("documents", "figures", "grades", "residuals")
+EXIT_OK, EXIT_SKIPPED, EXIT_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="torture-stats",
+        description="Turn UN treaty-body follow-up documents into cited tables.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    extract = commands.add_parser("extract", help="write one table for the given files to stdout")
+    extract.add_argument("--table", choices=EXTRACT_TABLES, default="figures")
+    extract.add_argument("--format", choices=("csv", "json"), default="csv")
+    extract.add_argument("paths", nargs="+", metavar="PATH", help="document files or folders")
+
+    build = commands.add_parser("build", help="rebuild data/processed and reports/figures from data/raw")
+    build.add_argument("--root", default=None, help="project root (default: current directory)")
+    build.add_argument("--no-figures", action="store_true", help="skip drawing reports/figures")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="torture-stats: %(message)s",
+        stream=sys.stderr,
+    )
+    from torture_stats.errors import TortureStatsError
+
+    try:
+        if args.command == "extract":
+            return _extract(args.paths, args.table, args.format)
+        return _build(args.root, figures=not args.no_figures)
+    except TortureStatsError as exc:
+        print(f"torture-stats: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _document_files(paths: Sequence[str]) -> Iterator[Path]:
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        else:
+            yield path
+
+
+def _extract(paths: Sequence[str], table: str, fmt: str) -> int:
+    import pandas as pd
+
+    from torture_stats import schema
+    from torture_stats.documents import read_document
+    from torture_stats.errors import DocumentError
+    from torture_stats.extract import extract_document_row, extract_grades, extract_tables
+
+    frames = []
+    skipped = 0
+    for path in _document_files(paths):
+        try:
+            doc = read_document(path)
+        except DocumentError as exc:
+            print(f"torture-stats: skipped {exc}", file=sys.stderr)
+            skipped += 1
+            continue
+        if table == "documents":
+            frames.append(extract_document_row(doc))
+        elif table == "grades":
+            frames.append(extract_grades(doc))
+        else:
+            figures, residuals = extract_tables(doc)
+            frames.append(figures if table == "figures" else residuals)
+    frames = [f for f in frames if not f.empty]
+    result = schema.conform(pd.concat(frames, ignore_index=True), table) if frames else schema.empty_frame(table)
+    if fmt == "csv":
+        result.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        sys.stdout.write(result.to_json(orient="records", force_ascii=False, indent=1) + "\n")
+    if skipped:
+        print(f"torture-stats: {skipped} file(s) skipped", file=sys.stderr)
+    return EXIT_SKIPPED if skipped else EXIT_OK
+
+
+def _build(root: str | None, *, figures: bool) -> int:
+    from torture_stats.build import build
+
+    report = build(root, figures=figures)
+    counts = ", ".join(f"{n} {name}" for name, n in report.rows.items())
+    print(f"built {report.processed}: {counts}; {len(report.figures)} figure files")
+    for path, problem in report.skipped:
+        print(f"torture-stats: skipped data/raw/{path}: {problem}", file=sys.stderr)
+    return EXIT_SKIPPED if report.skipped else EXIT_OK

@@ -1,0 +1,502 @@
+"""Reading documents: text as read, cleaned body, metadata and sections.
+
+:func:`read_document` turns a file into a :class:`Document`: the text as read
+(all offsets in the output tables point into it), a cleaned copy for the
+extractors that keeps, character by character, its origin in the raw text,
+the documents-table metadata, and the per-recommendation sections of a
+follow-up letter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from torture_stats import symbols, vocab
+from torture_stats.errors import DocumentError, VocabularyError
+from torture_stats.textmap import MappedText
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".txt",)
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_DATE = re.compile(rf"\b(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One recommendation's section of a follow-up letter."""
+
+    paragraphs: tuple[str, ...]
+    paragraph_raw: str
+    topic: str
+    heading_start: int
+    heading_end: int
+    body_start: int
+    body_end: int
+
+
+@dataclass(frozen=True, eq=False)
+class Document:
+    """A source document as read, cleaned and described.
+
+    Attributes
+    ----------
+    source : str
+        Path (or URL) as given.
+    sha256 : str
+        Hash of the raw bytes.
+    text : str
+        The text as read. Every ``span_start``/``span_end`` points into it.
+    clean : MappedText
+        Body text for the extractors: non-body blocks dropped, OCR damage
+        repaired, white space folded; each character maps back to ``text``.
+    meta : dict
+        The documents-table row.
+    sections : tuple of Section
+        Per-recommendation sections, offsets into ``clean.text``.
+    page_starts : tuple of int
+        Raw offsets where pages 2, 3, … begin.
+    """
+
+    source: str
+    sha256: str
+    text: str
+    clean: MappedText
+    meta: dict
+    sections: tuple[Section, ...]
+    page_starts: tuple[int, ...] = field(default=())
+
+    @property
+    def doc_id(self) -> str:
+        return self.sha256[:12]
+
+    def page_at(self, raw_offset: int) -> int:
+        """Page number (1-based) of a raw offset."""
+        return 1 + sum(1 for start in self.page_starts if start <= raw_offset)
+
+    def section_at(self, clean_offset: int) -> Section | None:
+        for section in self.sections:
+            if section.heading_start <= clean_offset < section.body_end:
+                return section
+        return None
+
+    def to_row(self) -> dict:
+        """The documents-table row."""
+        return dict(self.meta)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
+            for k, v in self.meta.items()
+            if v is not None
+        )
+        sections = "".join(
+            f"<li>{html.escape(' '.join(s.paragraphs))}: {html.escape(s.topic)}</li>" for s in self.sections
+        )
+        return f"<table>{rows}</table><p>Sections:</p><ol>{sections}</ol>"
+
+
+def read_document(path: str | Path, *, source: str | None = None) -> Document:
+    """Read a document and recover its metadata and sections.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.txt`` file (UTF-8, UTF-16 with a byte-order mark, or cp1252).
+    source : str, optional
+        What to record as the document's ``source``; defaults to *path*.
+
+    Returns
+    -------
+    Document
+
+    Raises
+    ------
+    DocumentError
+        The file is missing, empty, binary, of an unsupported kind, or names
+        a State that is not in the vocabulary. The message names the file.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        allowed = ", ".join(SUPPORTED_SUFFIXES)
+        raise DocumentError(path, f"unsupported file type {path.suffix or '(none)'!r}; readable: {allowed}")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(path, f"cannot read: {exc.strerror or exc}") from None
+    text = decode_text(raw, path)
+    return document_from_text(text, sha256=hashlib.sha256(raw).hexdigest(), source=source or str(path))
+
+
+def decode_text(raw: bytes, path: object = "<bytes>") -> str:
+    """Decode the bytes of a text file; raise DocumentError for non-text."""
+    if not raw.strip():
+        raise DocumentError(path, "empty file")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    if b"\x00" in raw:
+        raise DocumentError(path, "binary content (NUL bytes) in a text file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        raise DocumentError(path, "text in an unknown encoding (neither UTF-8, UTF-16 nor cp1252)") from None
+    log.warning("%s: not UTF-8; read as cp1252", path)
+    return text
+
+
+def document_from_text(text: str, *, sha256: str, source: str) -> Document:
+    """Build a :class:`Document` from text already decoded."""
+    repaired = repair_ocr(MappedText.identity(text))
+    headings = list(_find_headings(repaired.text))
+    clean = fold_whitespace(repaired)
+    sections = _sections(headings, repaired, clean)
+    try:
+        meta = describe(clean.text, sections)
+    except VocabularyError as exc:
+        raise DocumentError(source, str(exc)) from None
+    meta = {"doc_id": sha256[:12], "source": source, "sha256": sha256, **meta}
+    return Document(
+        source=source,
+        sha256=sha256,
+        text=text,
+        clean=clean,
+        meta=meta,
+        sections=tuple(sections),
+        page_starts=tuple(_page_starts(text)),
+    )
+
+
+# --- cleaning ---------------------------------------------------------------
+
+_ADDRESSEE = re.compile(
+    r"^[ \t]*H\.\s?E\.[^\n]*\n(?:[^\n]*\n){0,10}?[^\n]*\bE-?mail:[^\n]*(?:\n|$)", re.M
+)
+_PAGE_NUMBER_LINE = re.compile(r"^[ \t]*(?:-\s*\d{1,3}\s*-|Page\s+\d+(?:\s+of\s+\d+)?|\d{1,3})[ \t]*$", re.M | re.I)
+_CLOSING = re.compile(r"^[ \t]*Accept,? (?:Excellency|Sir|Madam)[^\n]*(?:\n.*)*\Z", re.M)
+_LONE_BAR = re.compile(r"(?<=\s)\|(?=\s)")
+_FLAT_ORDINAL = re.compile(r"\b(\d{1,3})[\"”“'’]+(?=\s+(?:session|meeting|periodic|report))")
+_GLUED_YEARS = re.compile(r"\b((?:19|20)\d\d)((?:19|20)\d\d)\b")
+_LINE_HYPHEN = re.compile(r"\b([A-Za-z]+)-[ \t]*\n[ \t\n]*([a-z][A-Za-z]*)")
+_COMPOUND_PREFIXES = frozenset(
+    "ill self non co anti pre post well follow cross inter multi semi sub vice long short high low full part".split()
+)
+
+
+def ordinal(n: int) -> str:
+    """``76`` → ``76th``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def repair_ocr(text: MappedText) -> MappedText:
+    """Drop non-body blocks and repair typical OCR damage, keeping provenance."""
+    text = text.sub(_ADDRESSEE, "\n")
+    text = text.sub(_CLOSING, "\n")
+    text = text.sub(_PAGE_NUMBER_LINE, "")
+    text = text.sub(_LONE_BAR, "I")
+    text = text.sub(_FLAT_ORDINAL, lambda m: ordinal(int(m.group(1))))
+    text = text.sub(_GLUED_YEARS, _split_glued_years)
+    text = text.sub(_LINE_HYPHEN, lambda m: _join_hyphenated(m, text.text))
+    text = text.sub(symbols.SYMBOL_IN_TEXT, _repair_symbol_match)
+    return text
+
+
+def _split_glued_years(match: re.Match[str]) -> str | None:
+    first, second = int(match.group(1)), int(match.group(2))
+    if 0 < second - first <= 30:
+        return f"{first}–{second}"
+    return None
+
+
+def _join_hyphenated(match: re.Match[str], whole: str) -> str:
+    head, tail = match.group(1), match.group(2)
+    if re.search(rf"\b{re.escape(head)}-{re.escape(tail)}\b", whole):
+        return f"{head}-{tail}"
+    if re.search(rf"\b{re.escape(head + tail)}\b", whole):
+        return head + tail
+    if head.lower() in _COMPOUND_PREFIXES:
+        return f"{head}-{tail}"
+    return head + tail
+
+
+def _repair_symbol_match(match: re.Match[str]) -> str | None:
+    token = match.group(0)
+    trailing = ""
+    # a trailing ")" or "." belongs to the sentence, not the symbol
+    while token and token[-1] in ".)" and symbols.parse_symbol(token) is None:
+        trailing = token[-1] + trailing
+        token = token[:-1]
+    if symbols.parse_symbol(token) is not None:
+        fixed = symbols.normalise_symbol(token)
+    else:
+        fixed = symbols.repair_symbol(token)
+    if fixed is None:
+        return None
+    return fixed + trailing
+
+
+def fold_whitespace(text: MappedText) -> MappedText:
+    """Fold every run of white space into one space; strip the ends."""
+    folded = text.sub(re.compile(r"\s+"), lambda m: None if m.group(0) == " " else " ")
+    leading = len(folded.text) - len(folded.text.lstrip())
+    trailing = len(folded.text.rstrip())
+    return folded.edit([(0, leading, ""), (trailing, len(folded.text), "")])
+
+
+def _page_starts(text: str) -> Iterator[int]:
+    """Raw offsets of page breaks: form feeds, or OCR pages that open with one space."""
+    if "\f" in text:
+        yield from (m.end() for m in re.finditer("\f", text))
+        return
+    for match in re.finditer(r"(?<=\n) (?=\S)", text):
+        yield match.start()
+
+
+# --- sections and paragraph references ---------------------------------------
+
+_HEADING = re.compile(
+    r"^[ \t]*(?P<topic>[^\n()]{3,200}?)[ \t]*"
+    r"\((?P<ref>(?:paras?\.|paragraphs?)\s*(?:[^()\n]|\([^()\n]*\))*?)"
+    r"(?:\s+of\s+(?:the\s+)?(?:Committee[’']s\s+)?concluding\s+observations)?\)[ \t]*$",
+    re.M | re.I,
+)
+
+
+def _find_headings(text: str) -> Iterator[tuple[int, int, str, str]]:
+    for match in _HEADING.finditer(text):
+        topic = match.group("topic").strip()
+        if topic.endswith((".", ",", ";")) or not topic[:1].isupper():
+            continue
+        yield match.start("topic"), match.end(), topic, match.group("ref")
+
+
+def _sections(headings, repaired: MappedText, clean: MappedText) -> list[Section]:
+    sections = []
+    starts = [clean.clean_offset(repaired.origin[h[0]]) for h in headings]
+    ends = [clean.clean_offset(repaired.origin[h[1] - 1] + 1) for h in headings]
+    for i, (_, _, topic, ref) in enumerate(headings):
+        body_end = starts[i + 1] if i + 1 < len(headings) else len(clean.text)
+        sections.append(
+            Section(
+                paragraphs=tuple(parse_paragraph_refs(ref)),
+                paragraph_raw=re.sub(r"\s+", " ", ref).strip(),
+                topic=re.sub(r"\s+", " ", topic),
+                heading_start=starts[i],
+                heading_end=ends[i],
+                body_start=ends[i],
+                body_end=body_end,
+            )
+        )
+    return sections
+
+
+_REF_TOKEN = re.compile(r"(?P<num>\d{1,3})|\((?P<letter>[a-z]{0,4})\)|(?P<range>[-–]|\bto\b)|(?P<sep>,|\band\b|&)")
+_ROMAN_OR_LETTER = "abcdefghijklmnopqrstuvwxyz"
+
+
+def parse_paragraph_refs(text: str) -> list[str]:
+    """Normalised paragraph references, one per sub-limb.
+
+    Examples
+    --------
+    >>> parse_paragraph_refs("para. 14 (a)")
+    ['14(a)']
+    >>> parse_paragraph_refs("paras. 41 (a), (d)-(f)")
+    ['41(a)', '41(d)', '41(e)', '41(f)']
+    >>> parse_paragraph_refs("paragraphs 14 (), 24 (a), 28 and 44")
+    ['14()', '24(a)', '28', '44']
+    """
+    refs: list[str] = []
+    number: str | None = None
+    pending_range = False
+    for match in _REF_TOKEN.finditer(text):
+        if match.group("num"):
+            if pending_range and refs and number and re.fullmatch(r"\d+", refs[-1]):
+                refs.extend(str(n) for n in range(int(refs[-1]) + 1, int(match.group("num")) + 1))
+            else:
+                number = match.group("num")
+                refs.append(number)
+            pending_range = False
+        elif match.group("letter") is not None and number is not None:
+            letter = match.group("letter")
+            if pending_range and refs and "(" in refs[-1] and len(letter) == 1:
+                last = refs[-1].split("(")[1].rstrip(")")
+                if len(last) == 1 and last < letter:
+                    span = _ROMAN_OR_LETTER[_ROMAN_OR_LETTER.index(last) + 1 : _ROMAN_OR_LETTER.index(letter) + 1]
+                    refs.extend(f"{number}({ch})" for ch in span)
+                    pending_range = False
+                    continue
+            if refs and refs[-1] == number:
+                refs[-1] = f"{number}({letter})"
+            else:
+                refs.append(f"{number}({letter})")
+            pending_range = False
+        elif match.group("range"):
+            pending_range = True
+    return refs
+
+
+# --- metadata -----------------------------------------------------------------
+
+_REPORT = re.compile(
+    r"\b(?:(?P<combined>combined)\s+)?(?P<first>initial|\w+)(?:\s+(?:and|to)\s+(?P<second>\w+))?\s+periodic\s+reports?"
+    r"|\b(?P<initial>initial)\s+report\b",
+    re.I,
+)
+_REPORT_OF = re.compile(
+    r"\b(?:periodic\s+reports?|initial\s+report|Follow-up\s*[-–—:]\s*)(?:\s+of\s+(?:the\s+)?)?(?P<name>[A-Z][^,.;:\n]*?)"
+    r"(?=\s*(?:[,.;:\n]|$|\bin accordance\b|\bsubmitted\b|\band\b|\bunder\b|\bon\b|\bat\b))"
+)
+_SESSION = re.compile(r"\b(?P<n>\d{1,3})(?:st|nd|rd|th)\s+session\b", re.I)
+_SESSION_DATES = re.compile(
+    rf"held\s+(?:from\s+)?(?P<d1>\d{{1,2}})(?:\s+(?P<m1>{_MONTH}))?(?:\s+(?P<y1>\d{{4}}))?\s*(?:to|-|–|and)\s*"
+    rf"(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH})\s+(?P<y2>\d{{4}})"
+)
+_REPLY_DATE = re.compile(
+    rf"\b(?:letter|note verbale|reply|response|information|follow-up report|report)\s+(?:of|dated|received on|submitted on)\s+"
+    rf"(?P<date>\d{{1,2}}\s+{_MONTH}\s+\d{{4}})"
+)
+_FOLLOWUP_LIST = re.compile(
+    r"\b(?:paragraphs?|paras?\.)\s*(?P<refs>\d{1,3}(?:\s*\([a-z]{0,4}\))?(?:\s*(?:,|and|[-–])\s*(?:\d{1,3})?(?:\s*\([a-z]{0,4}\))?)*)"
+)
+
+
+def parse_date(text: str) -> str | None:
+    """``10 October 2024`` → ``2024-10-10``; None when it is not a date."""
+    match = _DATE.search(text)
+    if match is None:
+        return None
+    month = vocab.MONTHS[match["month"].lower()]
+    try:
+        return dt.date(int(match["year"]), month, int(match["day"])).isoformat()
+    except ValueError:
+        return None
+
+
+def describe(text: str, sections: list[Section]) -> dict:
+    """Documents-table metadata read from a document's clean text."""
+    head = text[: max(2000, sections[0].heading_start if sections else 0)]
+    treaty = _treaty(head)
+    kind = _kind(head)
+    found = [s for s in (symbols.parse_symbol(m.group(0)) for m in symbols.SYMBOL_IN_TEXT.finditer(text)) if s]
+    co = next((s for s in found if s.series == "CO" and not s.suffixes), None)
+    reply = next((s for s in found if s.kind == "followup_reply"), None)
+    cycle = _cycle(head)
+    iso3 = _state(head, co)
+    session = _SESSION.search(head)
+    session_dates = _SESSION_DATES.search(head[session.start() :]) if session else None
+    start, end = _session_dates(session_dates) if session_dates else (None, None)
+    reply_date = _REPLY_DATE.search(head)
+    return {
+        "kind": kind,
+        "treaty": treaty or (co.body if co else None),
+        "state": vocab.state_short_name(iso3) if iso3 else None,
+        "iso3": iso3,
+        "cycle": cycle or (co.cycle if co else None),
+        "co_symbol": co.text if co else None,
+        "session": int(session["n"]) if session else None,
+        "doc_date": _doc_date(head),
+        "reply_symbol": reply.text if reply else None,
+        "reply_date": parse_date(reply_date["date"]) if reply_date else None,
+        "session_start": start,
+        "session_end": end,
+        "followup_paragraphs": " ".join(_followup_paragraphs(head, sections)) or None,
+    }
+
+
+def _treaty(head: str) -> str | None:
+    for name, code in vocab.TREATY_NAMES.items():
+        if name.lower() in head.lower():
+            return code
+    return None
+
+
+def _kind(head: str) -> str | None:
+    lowered = head.lower()
+    if "list of issues" in lowered:
+        return "list_of_issues"
+    if "concluding observations on" in lowered[:600]:
+        return "concluding_observations"
+    if re.search(r"follow-?\s?up", lowered):
+        return "followup_letter"
+    return None
+
+
+def _cycle(head: str) -> int | None:
+    for match in _REPORT.finditer(head):
+        if match["initial"]:
+            return 1
+        numbers = [vocab.ORDINAL_WORDS.get((w or "").lower()) for w in (match["first"], match["second"])]
+        numbers = [n for n in numbers if n]
+        if numbers:
+            return max(numbers)
+    return None
+
+
+def _state(head: str, co: symbols.Symbol | None) -> str | None:
+    for match in _REPORT_OF.finditer(head):
+        name = match["name"].strip()
+        known = vocab.state_name_pattern().match(name)
+        if known and known.end() == len(name):
+            return vocab.state_iso3(name)
+        if known is None and _looks_like_a_name(name):
+            return vocab.state_iso3(name)  # raises: an unknown name must not pass silently
+    if co is not None and co.country and "-" not in co.country:
+        return co.country
+    match = vocab.state_name_pattern().search(head)
+    return vocab.state_iso3(match.group(0)) if match else None
+
+
+def _looks_like_a_name(words: str) -> bool:
+    tokens = re.findall(r"[\w’'-]+", words)
+    if not tokens or len(tokens) > 8 or tokens[0].lower() in {"the", "its", "this", "your", "states", "state"}:
+        return False
+    return all(t[0].isupper() or t.lower() in {"of", "and", "the", "d'", "da", "de"} for t in tokens)
+
+
+def _session_dates(match: re.Match[str]) -> tuple[str | None, str | None]:
+    year2 = match["y2"]
+    month2 = match["m2"]
+    start = f"{match['d1']} {match['m1'] or month2} {match['y1'] or year2}"
+    end = f"{match['d2']} {month2} {year2}"
+    return parse_date(start), parse_date(end)
+
+
+def _doc_date(head: str) -> str | None:
+    cut = re.search(r"\b(?:Excellency|Dear|Sir|Madam)\b", head)
+    match = _DATE.search(head[: cut.start() if cut else 600])
+    return parse_date(match.group(0)) if match else None
+
+
+def _followup_paragraphs(head: str, sections: list[Section]) -> list[str]:
+    intro_end = sections[0].heading_start if sections else len(head)
+    intro = head[:intro_end]
+    anchor = re.search(r"(?:identified|specified|set out|contained|mentioned)\s+in\s+(?:paragraphs?|paras?\.)", intro)
+    match = _FOLLOWUP_LIST.search(intro, anchor.start() if anchor else 0) if anchor else None
+    if match is None:
+        return []
+    refs = parse_paragraph_refs(match["refs"])
+    by_number = {}
+    for section in sections:
+        for ref in section.paragraphs:
+            by_number.setdefault(ref.split("(")[0], []).append(ref)
+    repaired = []
+    for ref in refs:
+        if ref.endswith("()"):
+            known = by_number.get(ref[:-2], [])
+            repaired.extend(known if known else [ref[:-2]])
+        else:
+            repaired.append(ref)
+    return repaired

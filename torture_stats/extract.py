@@ -1,0 +1,659 @@
+"""Figures and grades out of a document.
+
+The extractor reads a document's clean text sentence by sentence. Every
+number is first tested against the contexts in which numbers are not figures
+(years, dates, articles, paragraphs, sessions …); the rest are matched against
+the measure cues of ``vocab/cues.csv``. A number that no cue explains is not
+dropped: it goes to the residuals table with the reason.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from torture_stats import schema, vocab
+from torture_stats.documents import Document, Section
+from torture_stats.errors import TortureStatsError
+
+# --- numbers as written ---------------------------------------------------------
+
+_WORD_NUMBER = "|".join(sorted(vocab.NUMBER_WORDS, key=len, reverse=True))
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+NUMBER = re.compile(
+    r"(?<![\w.,/\-])(?:"
+    r"(?P<digits>\d{1,3}(?:(?:,|[ \u00a0\u202f])\d{3})+(?:\.\d+)?(?![\d,]\d)|\d+(?:\.\d+)?)"
+    rf"|(?P<words>(?:{_WORD_NUMBER})(?:[- ](?:{_UNITS}))?(?:\s+(?:hundred|thousand))?)"
+    r")(?![\w])"
+    r"(?P<scale>\s+(?:million|billion|thousand))?"
+    r"(?P<percent>\s?(?:%|per\s?cent\b|percent\b))?",
+    re.I,
+)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def parse_number(text: str) -> float:
+    """The value of a number as written: ``1,352``, ``1 204``, ``forty-two``, ``2.5 million``.
+
+    Examples
+    --------
+    >>> parse_number("1,352")
+    1352.0
+    >>> parse_number("forty-two")
+    42.0
+    >>> parse_number("2.5 million")
+    2500000.0
+    """
+    cleaned = text.strip().lower()
+    scale = 1.0
+    for word, factor in vocab.SCALE_WORDS.items():
+        if cleaned.endswith(word) and word in ("million", "billion") or re.search(rf"\d\s+{word}$", cleaned):
+            scale = factor
+            cleaned = cleaned[: -len(word)].strip()
+            break
+    digits = re.sub(r"[,\s\u00a0\u202f]", "", cleaned)
+    if re.fullmatch(r"\d+(?:\.\d+)?", digits):
+        return float(digits) * scale
+    total = 0
+    current = 0
+    for word in re.split(r"[-\s]+", cleaned):
+        if word in vocab.NUMBER_WORDS:
+            current += vocab.NUMBER_WORDS[word]
+        elif word == "hundred":
+            current = max(current, 1) * 100
+        elif word in ("thousand", "million", "billion"):
+            total += max(current, 1) * vocab.SCALE_WORDS[word]
+            current = 0
+        elif word:
+            raise ValueError(f"not a number: {text!r}")
+    return float(total + current) * scale
+
+
+# --- sentences and periods ---------------------------------------------------------
+
+_ABBREVIATIONS = {
+    "para", "paras", "no", "nos", "mr", "ms", "mrs", "dr", "art", "arts", "e.g", "i.e",
+    "st", "vol", "p", "pp", "h.e", "cf", "op", "cit", "approx", "fig", "sect",
+}  # fmt: skip
+_SENTENCE_END = re.compile(r"[.!?;][\"”’)]*\s+(?=[\"“(]?[A-Z0-9])")
+
+
+def sentence_bounds(text: str, breaks: list[int]) -> list[tuple[int, int]]:
+    """Sentence (and clause after ``;``) spans of *text*; *breaks* are forced boundaries."""
+    cuts = set(breaks) | {0, len(text)}
+    for match in _SENTENCE_END.finditer(text):
+        word = re.search(r"([\w.]+)[.!?;]$", text[max(0, match.start() - 12) : match.start() + 1])
+        if text[match.start()] == "." and word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
+            continue
+        cuts.add(match.end())
+    points = sorted(cuts)
+    return [(a, b) for a, b in zip(points, points[1:], strict=False) if b > a]
+
+
+_Y = r"(?:19|20)\d\d"
+_FUZZ = r"(?:(?P<{0}>early|late|mid-?|the (?:first|second) half of|the end of|the beginning of|the start of)\s+)?"
+_MONTH_WORD = r"(?:(?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+)?"
+PERIOD = re.compile(
+    rf"\b(?:from|between)\s+{_FUZZ.format('f1')}{_MONTH_WORD}(?P<a>{_Y})\s+(?:to|and|until|through|till)\s+"
+    rf"{_FUZZ.format('f2')}{_MONTH_WORD}(?P<b>{_Y})\b"
+    rf"|\b(?P<c>{_Y})\s*(?:–|-|to|and)\s*(?P<d>{_Y})\b"
+    rf"|\bsince\s+{_FUZZ.format('f3')}{_MONTH_WORD}(?P<e>{_Y})\b"
+    rf"|\b(?:as of|as at|at the end of|by the end of|at the close of)\s+{_MONTH_WORD}(?P<g>{_Y})\b"
+    rf"|\b{_FUZZ.format('f4')}{_MONTH_WORD}(?P<h>{_Y})\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: int | None
+    end: int | None
+    note: str | None
+    span: tuple[int, int]
+
+
+def _fuzz_note(word: str | None) -> str | None:
+    if not word:
+        return None
+    word = word.lower()
+    if word.startswith(("early", "the beginning", "the start", "the first half")):
+        return "early"
+    if word.startswith(("late", "the end", "the second half")):
+        return "late"
+    return None
+
+
+def find_periods(text: str, start: int, end: int) -> list[Period]:
+    """Period expressions in ``text[start:end]``, in order."""
+    periods = []
+    for m in PERIOD.finditer(text, start, end):
+        if m["a"]:
+            periods.append(Period(int(m["a"]), int(m["b"]), _fuzz_note(m["f2"]) or _fuzz_note(m["f1"]), m.span()))
+        elif m["c"]:
+            a, b = int(m["c"]), int(m["d"])
+            if 0 <= b - a <= 50:
+                periods.append(Period(a, b, None, m.span()))
+        elif m["e"]:
+            periods.append(Period(int(m["e"]), None, "since", m.span()))
+        elif m["g"]:
+            periods.append(Period(int(m["g"]), int(m["g"]), "as of", m.span()))
+        elif m["h"]:
+            year = int(m["h"])
+            periods.append(Period(year, year, _fuzz_note(m["f4"]), m.span()))
+    return periods
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+_LIST_GLUE = re.compile(r"^\s*(?:\([a-z]{0,4}\))?\s*(?:,|and|or|to|[-–])\s*(?:\([a-z]{0,4}\)\s*)?$", re.I)
+_LISTABLE = {"article", "paragraph", "legal act number", "section of a text", "session or meeting"}
+_MASKS = (
+    re.compile(r"\(\s*\d{1,2}\s*/\s*[A-E][12]?\s*\)"),  # footnote marker and grade: (2/B2)
+    re.compile(r"\S+@\S+|https?://\S+|www\.\S+"),
+)
+_SUBJECT_TAIL = re.compile(
+    r"\s+(?P<phrase>(?:for|against|among|concerning|involving)\s+[\w’'-]+(?:\s+[\w’'-]+){0,3}?)"
+    r"(?=\s*[,.;:()]|\s+(?:and|under|in|during|from|since|between|at|who|which|were|was|had|have|as|by|to)\b|$)",
+    re.I,
+)
+_PER = re.compile(r"\s+(?:per|for (?:each|every))\s+(?P<per>[a-z]+)", re.I)
+_STATUS = re.compile(r"\b(?P<status>ongoing|pending|current(?:ly)?)\s+(?:[\w-]+\s+){0,3}$", re.I)
+_ELLIPSIS = re.compile(r"\s*(?:for|in|of|concerning|under|against)\s+(?!(?:the|a|an|which|whom|them|those|these)\b)", re.I)
+_TOTAL = re.compile(r"(?:out of|of|from)?\s*(?:a|the)\s+total\s+of\s+$|\bin\s+total\s*$", re.I)
+_CURRENCY_BEFORE = re.compile(
+    r"(?P<cur>" + "|".join(re.escape(c) for c in sorted(vocab.currencies(), key=len, reverse=True)) + r")\s?$"
+)
+_CURRENCY_AFTER = re.compile(
+    r"\s+(?P<cur>" + "|".join(re.escape(c) for c in sorted(vocab.currencies(), key=len, reverse=True)) + r")\b"
+)
+
+
+@dataclass
+class _Candidate:
+    start: int
+    end: int
+    value_raw: str
+    value: float
+    is_word: bool
+    percent: bool
+    currency: str | None = None
+    number_end: int = 0
+    excluded: str | None = None
+    measure: str | None = None
+    bound: str = "exact"
+    evidence_start: int = 0
+    evidence_end: int = 0
+    subject: str | None = None
+    per: str | None = None
+    residual_reason: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def extract_figures(doc: Document) -> pd.DataFrame:
+    """Figures reported in a document, one row per figure.
+
+    Parameters
+    ----------
+    doc : Document
+        As returned by :func:`torture_stats.read_document`.
+
+    Returns
+    -------
+    DataFrame
+        The columns of the figures table (``schema.FIGURES``), in the data
+        contract's order: provenance (``doc_id, treaty, iso3, cycle,
+        paragraph``), the figure (``measure, value, value_raw, bound, unit,
+        per, subject``), its period and reporter, ``chain`` and ``stage``, and
+        the evidence (``page, span_start, span_end, evidence``), with
+        ``method = "pattern"``.
+
+    Notes
+    -----
+    ``value_raw`` is the number as printed and ``text[span_start:span_end]``
+    contains it. "More than 200" is read as ``value = 200`` with
+    ``bound = "at_least"``. Periods come from the first period expression
+    after the number in the same sentence, else the last one before it, else
+    a year in the section heading. ``reported_by`` comes from the nearest
+    attribution cue before the number in the same sentence.
+    """
+    figures, _ = _extract(doc)
+    return figures
+
+
+def extract_residuals(doc: Document) -> pd.DataFrame:
+    """Numbers that look like figures but match no measure (the residuals table)."""
+    _, residuals = _extract(doc)
+    return residuals
+
+
+def extract_tables(doc: Document) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(figures, residuals)`` of a document in one pass."""
+    return _extract(doc)
+
+
+def _extract(doc: Document) -> tuple[pd.DataFrame, pd.DataFrame]:
+    text = doc.clean.text
+    breaks = [b for s in doc.sections for b in (s.heading_start, s.heading_end)]
+    sentences = sentence_bounds(text, breaks)
+    starts = [s for s, _ in sentences]
+    masked = _masked_spans(text)
+    candidates = list(_candidates(text, masked))
+    _exclude_non_figures(text, candidates)
+    figure_rows: list[dict] = []
+    residual_rows: list[dict] = []
+    previous_in_sentence: dict[int, _Candidate] = {}
+    for cand in candidates:
+        if cand.excluded:
+            continue
+        index = bisect.bisect_right(starts, cand.start) - 1
+        s_start, s_end = sentences[index]
+        _classify(text, cand, s_start, s_end, previous_in_sentence.get(index))
+        section = doc.section_at(cand.start)
+        if cand.measure is None:
+            if cand.residual_reason:
+                residual_rows.append(_residual_row(doc, cand, section, s_start, s_end))
+            continue
+        if _refers_back(text, cand, s_start, figure_rows, section):
+            cand.residual_reason = f"refers back to an earlier figure ({cand.measure} {cand.value_raw})"
+            residual_rows.append(_residual_row(doc, cand, section, s_start, s_end))
+            continue
+        previous_in_sentence[index] = cand
+        figure_rows.append(_figure_row(doc, cand, section, s_start, s_end, index))
+    figures = pd.DataFrame(figure_rows) if figure_rows else schema.empty_frame("figures")
+    figures = _assign_chains(figures)
+    residuals = pd.DataFrame(residual_rows) if residual_rows else schema.empty_frame("residuals")
+    return schema.conform(figures, "figures"), schema.conform(residuals, "residuals")
+
+
+_DEFINITE = re.compile(r"\b(?:the|these|those|said)\s+$", re.I)
+
+
+def _refers_back(text: str, cand: _Candidate, s_start: int, earlier: list[dict], section: Section | None) -> bool:
+    """True for "the 35 convicted individuals" after a figure of 35 in the same section."""
+    if not _DEFINITE.search(text[s_start : cand.start]):
+        return False
+    paragraph = section.paragraphs if section else ()
+    return any(
+        row["value"] == cand.value and row["measure"] == cand.measure and (row["paragraph"] in paragraph or not paragraph)
+        for row in earlier
+    )
+
+
+def _masked_spans(text: str) -> list[tuple[int, int]]:
+    from torture_stats.symbols import SYMBOL_IN_TEXT
+
+    spans = [m.span() for m in SYMBOL_IN_TEXT.finditer(text)]
+    for regex in _MASKS:
+        spans.extend(m.span() for m in regex.finditer(text))
+    return sorted(spans)
+
+
+def _candidates(text: str, masked: list[tuple[int, int]]) -> Iterator[_Candidate]:
+    mask_starts = [s for s, _ in masked]
+    for match in NUMBER.finditer(text):
+        i = bisect.bisect_right(mask_starts, match.start()) - 1
+        if i >= 0 and masked[i][0] <= match.start() < masked[i][1]:
+            continue
+        raw = match.group("digits") or match.group("words")
+        is_word = match.group("digits") is None
+        if is_word and raw.lower() in ("one",) and not _has_cue_after(text, match.end()):
+            continue
+        scale = match.group("scale") or ""
+        try:
+            value = parse_number(raw + scale)
+        except ValueError:
+            continue
+        end = match.end()
+        yield _Candidate(
+            start=match.start(),
+            end=end,
+            number_end=match.start() + len(raw),
+            value_raw=raw,
+            value=value,
+            is_word=is_word,
+            percent=bool(match.group("percent")),
+        )
+
+
+def _has_cue_after(text: str, end: int) -> bool:
+    return any(c.after is not None and c.after.match(text, end) for c in vocab.cues())
+
+
+def _exclude_non_figures(text: str, candidates: list[_Candidate]) -> None:
+    previous: _Candidate | None = None
+    for cand in candidates:
+        before = text[max(0, cand.start - 60) : cand.start]
+        after = text[cand.number_end : cand.number_end + 40]
+        if not cand.is_word and _YEAR.fullmatch(cand.value_raw) and not cand.percent:
+            cand.excluded = "year"
+        else:
+            for context in vocab.not_figure_contexts():
+                if context.before is not None and not context.before.search(before):
+                    continue
+                if context.after is not None and not context.after.match(after):
+                    continue
+                cand.excluded = context.reason
+                break
+        if (
+            cand.excluded is None
+            and previous is not None
+            and previous.excluded in _LISTABLE
+            and _LIST_GLUE.match(text[previous.end : cand.start])
+        ):
+            cand.excluded = previous.excluded
+        previous = cand
+
+
+def _classify(text: str, cand: _Candidate, s_start: int, s_end: int, previous: _Candidate | None) -> None:
+    before_text = text[s_start : cand.start]
+    bound_match = vocab.bound_words().search(before_text[-40:])
+    if bound_match:
+        cand.bound = vocab.bound_of_phrase()[bound_match.group("bound").lower()]
+        lead = cand.start - (len(before_text[-40:]) - bound_match.start())
+    else:
+        lead = cand.start
+    currency = _CURRENCY_BEFORE.search(text[s_start:lead])
+    if currency and not cand.is_word:
+        cand.currency = vocab.currencies()[currency.group("cur")]
+        lead -= len(currency.group(0))
+    after_currency = _CURRENCY_AFTER.match(text, cand.end, s_end)
+    cue_from = cand.end
+    if cand.currency is None and after_currency:
+        cand.currency = vocab.currencies()[after_currency.group("cur")]
+        cue_from = after_currency.end()
+    cand.evidence_start, cand.evidence_end = lead, cue_from
+
+    best = None
+    for cue in vocab.cues():
+        if cue.requires == "percent" and not cand.percent or cue.requires == "currency" and not cand.currency:
+            continue
+        if cand.percent and cue.requires != "percent":
+            continue
+        before_len = 0
+        if cue.before is not None:
+            hit = cue.before.search(text[max(s_start, lead - 120) : lead])
+            if hit is None:
+                continue
+            before_len = len(hit.group(0))
+        after_match = None
+        if cue.after is not None:
+            after_match = cue.after.match(text, cue_from, s_end)
+            if after_match is None:
+                continue
+        modifier = after_match.groupdict().get("mod") or "" if after_match else ""
+        weight = before_len + (len(after_match.group(0)) - len(modifier) if after_match else 0)
+        if best is None or weight > best[0]:
+            best = (weight, cue, before_len, after_match, modifier)
+    if best is not None:
+        _, cue, before_len, after_match, modifier = best
+        cand.measure = cue.measure
+        cand.evidence_start = lead - before_len
+        if after_match is not None:
+            cand.evidence_end = after_match.end()
+        cand.subject = modifier.strip() or None
+    elif _TOTAL.search(text[s_start:lead]) and previous is not None and previous.measure:
+        total = _TOTAL.search(text[s_start:lead])
+        cand.measure = vocab.measure_parent().get(previous.measure, previous.measure)
+        cand.evidence_start = s_start + total.start()
+        cand.subject = "total"
+    elif (
+        previous is not None
+        and previous.measure
+        and cand.start - previous.evidence_end < 80
+        and (_ELLIPSIS.match(text, cand.end) or re.match(r"\s*(?:[,;)]|and\b)", text[cand.end : s_end]))
+    ):
+        cand.measure = previous.measure
+        cand.currency = cand.currency or previous.currency
+    else:
+        if cand.is_word and cand.value_raw.lower() == "one":
+            return
+        cand.residual_reason = "no measure recognised near the number"
+        return
+    tail = _SUBJECT_TAIL.match(text, cand.evidence_end, s_end)
+    if tail:
+        phrase = tail.group("phrase").strip()
+        cand.subject = f"{cand.subject}; {phrase}" if cand.subject and cand.subject != "total" else phrase
+        cand.evidence_end = tail.end("phrase")
+    per = _PER.match(text, cand.evidence_end, s_end)
+    if per:
+        cand.per = per.group("per").lower().rstrip("s") if per.group("per").lower().endswith("s") else per.group("per").lower()
+        cand.evidence_end = per.end()
+    status = _STATUS.search(text[s_start : cand.evidence_start])
+    if status:
+        cand.subject = f"{status.group('status').lower()}" + (f"; {cand.subject}" if cand.subject else "")
+        cand.evidence_start = s_start + status.start()
+
+
+def _period(doc: Document, text: str, cand: _Candidate, s_start: int, s_end: int, section: Section | None):
+    periods = find_periods(text, s_start, s_end)
+    after = [p for p in periods if p.span[0] >= cand.evidence_end]
+    before = [p for p in periods if p.span[1] <= cand.evidence_start]
+    if after:
+        return after[0]
+    if before:
+        return before[-1]
+    if section is not None:
+        heading = find_periods(text, section.heading_start, section.heading_end)
+        if heading:
+            return heading[0]
+    return None
+
+
+def _reporter(text: str, cand: _Candidate, s_start: int, s_end: int) -> str | None:
+    best: tuple[int, int, str] | None = None
+    for regex, who in vocab.attribution_cues():
+        for match in regex.finditer(text, s_start, cand.evidence_start):
+            key = (match.end(), len(match.group(0)), who)
+            if best is None or key[:2] > best[:2]:
+                best = key
+    if best is not None:
+        return best[2]
+    clause_end = re.search(r"[,;]", text[cand.evidence_end : s_end])
+    stop = cand.evidence_end + clause_end.start() if clause_end else s_end
+    for regex, who in vocab.attribution_cues():
+        if regex.search(text, cand.evidence_end, stop):
+            return who
+    return None
+
+
+def _provenance(doc: Document, section: Section | None) -> dict:
+    meta = doc.meta
+    return {
+        "doc_id": doc.doc_id,
+        "treaty": meta.get("treaty"),
+        "iso3": meta.get("iso3"),
+        "cycle": meta.get("cycle"),
+        "paragraph": section.paragraphs[0] if section and len(section.paragraphs) == 1 else (
+            section.paragraph_raw if section else None
+        ),
+    }
+
+
+def _figure_row(doc: Document, cand: _Candidate, section, s_start: int, s_end: int, sentence: int) -> dict:
+    text = doc.clean.text
+    info = vocab.measure_info(cand.measure)
+    unit = "percent" if cand.percent else (cand.currency or info["unit"])
+    period = _period(doc, text, cand, s_start, s_end, section)
+    span_start, span_end = doc.clean.raw_span(cand.evidence_start, cand.evidence_end)
+    flag = None
+    if info["unit"] == "currency" and cand.currency is None:
+        flag = "unit_change"
+    return {
+        **_provenance(doc, section),
+        "measure": cand.measure,
+        "value": cand.value,
+        "value_raw": cand.value_raw,
+        "bound": cand.bound,
+        "unit": unit,
+        "per": cand.per,
+        "subject": cand.subject,
+        "period_start": period.start if period else None,
+        "period_end": period.end if period else None,
+        "period_note": period.note if period else None,
+        "reported_by": _reporter(text, cand, s_start, s_end),
+        "chain": f"#{sentence}" if info["domain"] == "justice" and info["stage"] else None,
+        "stage": info["stage"],
+        "page": doc.page_at(span_start),
+        "span_start": span_start,
+        "span_end": span_end,
+        "evidence": " ".join(doc.text[span_start:span_end].split()),
+        "method": "pattern",
+        "flag": flag,
+    }
+
+
+def _residual_row(doc: Document, cand: _Candidate, section, s_start: int, s_end: int) -> dict:
+    lo = max(s_start, cand.start - 60)
+    hi = min(s_end, cand.end + 60)
+    span_start, span_end = doc.clean.raw_span(lo, hi)
+    return {
+        **_provenance(doc, section),
+        "value_raw": cand.value_raw,
+        "reason": cand.residual_reason,
+        "page": doc.page_at(span_start),
+        "span_start": span_start,
+        "span_end": span_end,
+        "evidence": " ".join(doc.text[span_start:span_end].split()),
+    }
+
+
+def _assign_chains(figures: pd.DataFrame) -> pd.DataFrame:
+    """Give the justice figures of one sentence a shared chain id.
+
+    A chain needs figures at two or more stages; figures about an ongoing
+    or pending matter are a snapshot, not a step of the chain.
+    """
+    if figures.empty:
+        return figures
+    figures = figures.copy()
+    snapshot = figures["subject"].fillna("").str.contains(r"\b(?:ongoing|pending|current)", regex=True)
+    figures.loc[snapshot, "chain"] = None
+    chain_ids: dict[str, str] = {}
+    counter: dict[tuple, int] = {}
+    for key, group in figures[figures["chain"].notna()].groupby("chain", sort=False):
+        if group["stage"].nunique() < 2:
+            figures.loc[group.index, "chain"] = None
+            continue
+        first = group.iloc[0]
+        base = (first["iso3"], first["cycle"], first["paragraph"])
+        counter[base] = counter.get(base, 0) + 1
+        parts = [str(p) for p in base if p is not None and not pd.isna(p)]
+        chain_ids[key] = "-".join([*parts, str(counter[base])])
+    figures["chain"] = figures["chain"].map(chain_ids)
+    return figures
+
+
+# --- grades ------------------------------------------------------------------------------------
+
+_GRADE_MARK = re.compile(r"\((?:\s*(?P<footnote>\d{1,2})\s*/\s*)?(?P<grade>A|B1|B2|B|C1|C2|C|D1|D2|D|E)\s*\)")
+_GRADE_ALONE = re.compile(r"(?:^|[.)]\s)(?:Grade:?\s*)?(?P<grade>A|B1|B2|B|C1|C2|C|D1|D2|D|E)\s*$")
+_VERDICTS = (
+    (re.compile(r"\bnot\s+(?:yet\s+)?(?:been\s+)?implemented\b", re.I), "not_implemented"),
+    (re.compile(r"\b(?:almost\s+fully|largely|substantially)\s+implemented\b", re.I), "almost_fully_implemented"),
+    (re.compile(r"\bpartially\s+implemented\b", re.I), "partially_implemented"),
+    (re.compile(r"\binitial\s+steps\b", re.I), "initial_steps"),
+    (re.compile(r"\b(?:insufficient|lack of)\s+information\s+to\s+assess\b|\bcould\s+not\s+(?:be\s+)?assess", re.I), "insufficient_information"),
+    (re.compile(r"\bcontrary\s+to\s+the\s+recommendation\b", re.I), "contrary"),
+    (re.compile(r"\b(?:fully\s+)?implemented\b", re.I), "implemented"),
+)  # fmt: skip
+
+
+def _letter_scheme(treaty: str | None, grade: str) -> str:
+    if treaty == "CCPR":
+        return "CCPR-2013" if grade[-1:].isdigit() else "CCPR-2017"
+    return "CAT-2015"
+
+
+def extract_grades(doc: Document) -> pd.DataFrame:
+    """Grades the document gives, one row per paragraph (sub-limb) assessed.
+
+    Parameters
+    ----------
+    doc : Document
+
+    Returns
+    -------
+    DataFrame
+        The columns of the grades table (``schema.GRADES``): provenance,
+        ``paragraph`` (normalised), ``topic`` (the section heading),
+        ``grade`` and ``grade_raw`` (as printed, e.g. ``(2/B2)``), ``scheme``,
+        ``score`` (0-1, from ``grade_scales.csv``), ``assessed_on`` (the
+        document's date), the raw span of the grade, ``method``.
+
+    Notes
+    -----
+    A letter grade is the last parenthesised grade in a section, or a grade
+    standing alone at its end; ``(2/B2)`` is footnote marker 2 then grade
+    B2. Where a section has no letter grade, a verdict in words
+    ("partially implemented") is read on the ``CAT-verbal`` scheme.
+    """
+    rows = []
+    text = doc.clean.text
+    treaty = doc.meta.get("treaty")
+    for section in doc.sections:
+        body = text[section.body_start : section.body_end]
+        marks = list(_GRADE_MARK.finditer(body))
+        if marks:
+            mark = marks[-1]
+            grade, scheme = mark["grade"], _letter_scheme(treaty, mark["grade"])
+            span = (section.body_start + mark.start(), section.body_start + mark.end())
+        elif alone := _GRADE_ALONE.search(body):
+            grade, scheme = alone["grade"], _letter_scheme(treaty, alone["grade"])
+            span = (section.body_start + alone.start("grade"), section.body_start + alone.end("grade"))
+        else:
+            verdict = _first_verdict(body)
+            if verdict is None:
+                continue
+            grade, scheme, (a, b) = verdict[0], "CAT-verbal", verdict[1]
+            span = (section.body_start + a, section.body_start + b)
+        raw_start, raw_end = doc.clean.raw_span(*span)
+        for paragraph in section.paragraphs:
+            rows.append(
+                {
+                    "doc_id": doc.doc_id,
+                    "treaty": treaty,
+                    "iso3": doc.meta.get("iso3"),
+                    "cycle": doc.meta.get("cycle"),
+                    "paragraph": paragraph,
+                    "topic": section.topic,
+                    "grade": grade,
+                    "grade_raw": doc.text[raw_start:raw_end],
+                    "scheme": scheme,
+                    "score": vocab.grade_score(scheme, grade),
+                    "assessed_on": doc.meta.get("doc_date"),
+                    "span_start": raw_start,
+                    "span_end": raw_end,
+                    "method": "pattern",
+                }
+            )
+    frame = pd.DataFrame(rows) if rows else schema.empty_frame("grades")
+    return schema.conform(frame, "grades")
+
+
+def _first_verdict(body: str) -> tuple[str, tuple[int, int]] | None:
+    hits = []
+    for regex, key in _VERDICTS:
+        for match in regex.finditer(body):
+            if not any(a <= match.start() < b for _, (a, b) in hits):
+                hits.append((key, match.span()))
+    return min(hits, key=lambda h: h[1][0]) if hits else None
+
+
+def extract_document_row(doc: Document) -> pd.DataFrame:
+    """The documents-table row of *doc* as a one-row frame."""
+    return schema.conform(pd.DataFrame([doc.to_row()]), "documents")
+
+
+__all__ = [
+    "extract_figures",
+    "extract_grades",
+    "extract_residuals",
+    "extract_tables",
+    "extract_document_row",
+    "parse_number",
+    "TortureStatsError",
+]

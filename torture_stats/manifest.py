@@ -1,0 +1,86 @@
+"""The manifest of raw files, ``data/raw/sources.csv``: origin and checksum of each.
+
+The build reads no raw file that the manifest does not list, and no file
+whose bytes differ from the checksum recorded for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from torture_stats.errors import ManifestError
+
+MANIFEST_COLUMNS = (
+    "path",
+    "sha256",
+    "kind",
+    "treaty",
+    "state",
+    "producer",
+    "title",
+    "date_published",
+    "date_accessed",
+    "url",
+    "licence_note",
+)
+#: files in data/raw that document the data rather than being data
+UNLISTED_ALLOWED = ("sources.csv", "README.md")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(raw_dir: Path) -> pd.DataFrame:
+    """The manifest as a frame of strings, sorted by path."""
+    path = raw_dir / "sources.csv"
+    if not path.exists():
+        raise ManifestError(f"{path}: manifest missing")
+    frame = pd.read_csv(path, dtype="string", keep_default_na=False)
+    missing = [c for c in MANIFEST_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ManifestError(f"{path}: columns missing: {', '.join(missing)}")
+    if frame["path"].duplicated().any():
+        dup = ", ".join(frame.loc[frame["path"].duplicated(), "path"])
+        raise ManifestError(f"{path}: paths listed twice: {dup}")
+    return frame.sort_values("path", kind="stable").reset_index(drop=True)
+
+
+def verify_raw(raw_dir: Path) -> pd.DataFrame:
+    """Check every raw file against the manifest; return the manifest.
+
+    Raises
+    ------
+    ManifestError
+        A listed file is missing or outside ``data/raw``, its checksum
+        differs, or a file in ``data/raw`` has no row. The message names the
+        file.
+    """
+    manifest = read_manifest(raw_dir)
+    root = raw_dir.resolve()
+    listed = set()
+    for row in manifest.itertuples(index=False):
+        target = (raw_dir / row.path).resolve()
+        if not target.is_relative_to(root):
+            raise ManifestError(f"{row.path}: manifest path points outside data/raw")
+        if not target.is_file():
+            raise ManifestError(f"data/raw/{row.path}: listed in sources.csv but missing")
+        actual = sha256_of(target)
+        if actual != row.sha256:
+            raise ManifestError(
+                f"data/raw/{row.path}: checksum {actual[:12]}… differs from sources.csv ({row.sha256[:12]}…); "
+                "raw files are never edited: add a new file with its own row instead"
+            )
+        listed.add(target)
+    for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
+        relative = path.relative_to(raw_dir).as_posix()
+        if path.resolve() not in listed and path.name not in UNLISTED_ALLOWED and path.suffix != ".md":
+            raise ManifestError(f"data/raw/{relative}: no row in data/raw/sources.csv")
+    return manifest

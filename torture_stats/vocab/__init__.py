@@ -1,0 +1,271 @@
+"""Controlled vocabularies, kept as data in ``torture_stats/vocab/``.
+
+Measures, grade scales, State names, and the word patterns the extractor
+uses all live in CSV files beside this module, so that a new wording is a new
+row rather than a new branch in the code.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+from torture_stats.errors import VocabularyError
+
+#: placeholder in cue patterns for up to three modifier words before a noun
+MODIFIER_SLOT = "~"
+_MODIFIER_REGEX = r"(?P<mod>(?:[\w’'-]+ ){0,3}?)"
+_GAP = re.compile(r"<gap(\d)>")
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("torture_stats.vocab").joinpath(name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def _expand_gaps(pattern: str) -> str:
+    return _GAP.sub(lambda m: rf"(?: [\w’'-]+){{0,{m.group(1)}}}?", pattern)
+
+
+@cache
+def measures() -> pd.DataFrame:
+    """The measure vocabulary (``measures.csv``), one row per measure.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``measure, unit, domain, stage, description, example_wordings``.
+    """
+    frame = pd.DataFrame(_rows("measures.csv")).astype("string")
+    return frame.replace("", pd.NA)
+
+
+@cache
+def measure_info(measure: str) -> dict[str, str | None]:
+    """Unit, domain and stage of *measure*; raises on an unknown name."""
+    table = measures().set_index("measure")
+    if measure not in table.index:
+        raise VocabularyError(f"unknown measure {measure!r}: not in measures.csv")
+    row = table.loc[measure]
+    return {k: (None if pd.isna(row[k]) else str(row[k])) for k in ("unit", "domain", "stage")}
+
+
+@cache
+def measure_parent() -> dict[str, str]:
+    """Measure → the measure it is a part of (convictions → verdicts)."""
+    return {r["measure"]: r["part_of"] for r in _rows("measure_parts.csv")}
+
+
+@cache
+def grade_scales() -> pd.DataFrame:
+    """Grading schemes on one 0-1 score (``grade_scales.csv``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scheme, grade, meaning, score`` (Float64, empty where the
+        grade is not a progress level), ``engages`` (boolean), ``note``.
+    """
+    frame = pd.DataFrame(_rows("grade_scales.csv"))
+    frame["score"] = pd.to_numeric(frame["score"].replace("", None)).astype("Float64")
+    frame["engages"] = frame["engages"].map({"true": True, "false": False}).astype("boolean")
+    for col in ("scheme", "grade", "meaning", "note"):
+        frame[col] = frame[col].astype("string").replace("", pd.NA)
+    return frame
+
+
+def grade_score(scheme: str, grade: str) -> float | None:
+    """Score of *grade* under *scheme*; None for a grade with no progress level."""
+    table = grade_scales()
+    hit = table[(table["scheme"] == scheme) & (table["grade"] == grade)]
+    if hit.empty:
+        raise VocabularyError(f"grade {grade!r} is not in scheme {scheme!r} of grade_scales.csv")
+    score = hit["score"].iloc[0]
+    return None if pd.isna(score) else float(score)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A wording that names a measure around a number."""
+
+    measure: str
+    before: re.Pattern[str] | None
+    after: re.Pattern[str] | None
+    requires: str | None
+    weight: int
+
+
+@cache
+def cues() -> tuple[Cue, ...]:
+    """Measure cues from ``cues.csv``, compiled.
+
+    ``before`` must end right before the number (and its bound words);
+    ``after`` must start right after it. ``~`` stands for up to three
+    modifier words, kept as the figure's subject; ``<gapN>`` for up to N
+    other words. ``weight`` (the literal length of the pattern) breaks ties
+    in favour of the more specific wording.
+    """
+    compiled = []
+    for row in _rows("cues.csv"):
+        measure_info(row["measure"])
+        before = _expand_gaps(row["before"])
+        after = _expand_gaps(row["after"])
+        weight = len(re.sub(r"\(\?:|[()?|\\\[\]*+~]|<gap\d>", "", row["before"] + row["after"]))
+        compiled.append(
+            Cue(
+                measure=row["measure"],
+                before=re.compile(f"(?:{before})$", re.I) if before else None,
+                after=re.compile(r"\s*" + after.replace(MODIFIER_SLOT, _MODIFIER_REGEX, 1), re.I) if after else None,
+                requires=row["requires"] or None,
+                weight=weight,
+            )
+        )
+    return tuple(compiled)
+
+
+@cache
+def bound_words() -> re.Pattern[str]:
+    """Words before a number that make it a bound, longest first."""
+    phrases = sorted((r["phrase"] for r in _rows("bounds.csv")), key=len, reverse=True)
+    alternatives = "|".join(re.escape(p) for p in phrases)
+    return re.compile(rf"\b(?P<bound>{alternatives})\s+$", re.I)
+
+
+@cache
+def bound_of_phrase() -> dict[str, str]:
+    return {r["phrase"].lower(): r["bound"] for r in _rows("bounds.csv")}
+
+
+@cache
+def attribution_cues() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """(pattern, reported_by) pairs that attribute a figure to its reporter."""
+    return tuple((re.compile(r["pattern"], re.I), r["reported_by"]) for r in _rows("attribution.csv"))
+
+
+@cache
+def currencies() -> dict[str, str]:
+    """Currency word or sign → ISO 4217 code."""
+    return {r["name"]: r["iso4217"] for r in _rows("currencies.csv")}
+
+
+@dataclass(frozen=True)
+class NotFigure:
+    reason: str
+    before: re.Pattern[str] | None
+    after: re.Pattern[str] | None
+
+
+@cache
+def not_figure_contexts() -> tuple[NotFigure, ...]:
+    """Contexts in which a number is not a figure (article, date, session …)."""
+    out = []
+    for row in _rows("not_figures.csv"):
+        out.append(
+            NotFigure(
+                reason=row["reason"],
+                before=re.compile(row["before"], re.I) if row["before"] else None,
+                after=re.compile(row["after"], re.I) if row["after"] else None,
+            )
+        )
+    return tuple(out)
+
+
+def fold(name: str) -> str:
+    """Case-, accent- and punctuation-insensitive key for a name."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = plain.replace("’", "'").casefold()
+    plain = re.sub(r"^the\s+", "", plain.strip())
+    return re.sub(r"[^a-z0-9']+", " ", plain).strip()
+
+
+@cache
+def states() -> pd.DataFrame:
+    """UN State names (``states.csv``): ``iso3, short_name, un_name, aliases``."""
+    return pd.DataFrame(_rows("states.csv")).astype("string")
+
+
+@cache
+def _state_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for row in _rows("states.csv"):
+        names = [row["short_name"], row["un_name"], *filter(None, row["aliases"].split(";"))]
+        for name in names:
+            index[fold(name)] = row["iso3"]
+    return index
+
+
+def state_iso3(name: str) -> str:
+    """ISO3 code of a State named as UN documents name it.
+
+    Raises
+    ------
+    VocabularyError
+        When the name is not a known State name or alias.
+    """
+    iso3 = _state_index().get(fold(name))
+    if iso3 is None:
+        raise VocabularyError(f"unknown State name {name!r}: not in states.csv")
+    return iso3
+
+
+def state_short_name(iso3: str) -> str:
+    """The short English name of the State with code *iso3*."""
+    table = states()
+    hit = table.loc[table["iso3"] == iso3, "short_name"]
+    if hit.empty:
+        raise VocabularyError(f"unknown ISO3 code {iso3!r}: not in states.csv")
+    return str(hit.iloc[0])
+
+
+@cache
+def state_name_pattern() -> re.Pattern[str]:
+    """A regex matching any State name or alias as written (longest first)."""
+    names: set[str] = set()
+    for row in _rows("states.csv"):
+        names.update([row["short_name"], row["un_name"], *filter(None, row["aliases"].split(";"))])
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+
+ORDINAL_WORDS = {
+    "initial": 1, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+    "eleventh": 11, "twelfth": 12,
+}  # fmt: skip
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+
+SCALE_WORDS = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["january", "february", "march", "april", "may", "june", "july",
+         "august", "september", "october", "november", "december"]
+    )
+}  # fmt: skip
+
+TREATY_NAMES = {
+    "Committee against Torture": "CAT",
+    "Human Rights Committee": "CCPR",
+    "Committee on the Elimination of Discrimination against Women": "CEDAW",
+    "Committee on the Elimination of Racial Discrimination": "CERD",
+    "Committee on the Rights of the Child": "CRC",
+    "Committee on Economic, Social and Cultural Rights": "CESCR",
+    "Committee on Enforced Disappearances": "CED",
+    "Committee on the Rights of Persons with Disabilities": "CRPD",
+    "Committee on Migrant Workers": "CMW",
+}
