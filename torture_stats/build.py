@@ -86,7 +86,9 @@ def build(root: str | Path | None = None, *, figures: bool = True) -> BuildRepor
         processed=paths.processed,
         figures=written,
     )
-    log.info("built %s documents, %s figures, %s grades", report.documents, report.rows["figures"], report.rows["grades"])
+    log.info(
+        "built %s documents, %s figures, %s grades", report.documents, report.rows["figures"], report.rows["grades"]
+    )
     return report
 
 
@@ -187,7 +189,13 @@ def _datapackage(files: dict[str, bytes], manifest: pd.DataFrame) -> bytes:
                 resource |= {"mediatype": "text/csv", "encoding": "utf-8"}
             resources.append(resource)
     sources = [
-        {"path": f"data/raw/{r.path}", "title": r.title, "url": r.url or None, "sha256": r.sha256, "licence": r.licence_note}
+        {
+            "path": f"data/raw/{r.path}",
+            "title": r.title,
+            "url": r.url or None,
+            "sha256": r.sha256,
+            "licence": r.licence_note,
+        }
         for r in manifest.itertuples(index=False)
     ]
     package = {
@@ -234,7 +242,9 @@ def _draw_figures(directory: Path, tables: dict[str, pd.DataFrame]) -> list[Path
     caption += ". Rates with 95% Wilson intervals; no rate where the unit changes."
     fig = plot.attrition_figure(attrition, figures=figures, caption=caption)
     try:
-        return export.figure(fig, "attrition_chains", directory=directory, tables=["attrition", "figures"], documents=doc_ids)
+        return export.figure(
+            fig, "attrition_chains", directory=directory, tables=["attrition", "figures"], documents=doc_ids
+        )
     finally:
         plt.close(fig)
 

@@ -180,9 +180,7 @@ def document_from_text(text: str, *, sha256: str, source: str) -> Document:
 
 # --- cleaning ---------------------------------------------------------------
 
-_ADDRESSEE = re.compile(
-    r"^[ \t]*H\.\s?E\.[^\n]*\n(?:[^\n]*\n){0,10}?[^\n]*\bE-?mail:[^\n]*(?:\n|$)", re.M
-)
+_ADDRESSEE = re.compile(r"^[ \t]*H\.\s?E\.[^\n]*\n(?:[^\n]*\n){0,10}?[^\n]*\bE-?mail:[^\n]*(?:\n|$)", re.M)
 _PAGE_NUMBER_LINE = re.compile(r"^[ \t]*(?:-\s*\d{1,3}\s*-|Page\s+\d+(?:\s+of\s+\d+)?|\d{1,3})[ \t]*$", re.M | re.I)
 _CLOSING = re.compile(r"^[ \t]*Accept,? (?:Excellency|Sir|Madam)[^\n]*(?:\n.*)*\Z", re.M)
 _LONE_BAR = re.compile(r"(?<=\s)\|(?=\s)")
@@ -365,7 +363,8 @@ _SESSION_DATES = re.compile(
     rf"(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH})\s+(?P<y2>\d{{4}})"
 )
 _REPLY_DATE = re.compile(
-    rf"\b(?:letter|note verbale|reply|response|information|follow-up report|report)\s+(?:of|dated|received on|submitted on)\s+"
+    r"\b(?:letter|note verbale|reply|response|information|follow-up report|report)\s+"
+    r"(?:of|dated|received on|submitted on)\s+"
     rf"(?P<date>\d{{1,2}}\s+{_MONTH}\s+\d{{4}})"
 )
 _FOLLOWUP_LIST = re.compile(
@@ -483,11 +482,12 @@ def _doc_date(head: str) -> str | None:
 def _followup_paragraphs(head: str, sections: list[Section]) -> list[str]:
     intro_end = sections[0].heading_start if sections else len(head)
     intro = head[:intro_end]
-    anchor = re.search(r"(?:identified|specified|set out|contained|mentioned)\s+in\s+(?:paragraphs?|paras?\.)", intro)
-    match = _FOLLOWUP_LIST.search(intro, anchor.start() if anchor else 0) if anchor else None
-    if match is None:
+    # the longest list of paragraphs in the opening is the list selected for follow-up
+    lists = [parse_paragraph_refs(m["refs"]) for m in _FOLLOWUP_LIST.finditer(intro)]
+    lists = [refs for refs in lists if len(refs) >= 2]
+    if not lists:
         return []
-    refs = parse_paragraph_refs(match["refs"])
+    refs = max(lists, key=len)
     by_number = {}
     for section in sections:
         for ref in section.paragraphs:

@@ -10,6 +10,7 @@ dropped: it goes to the residuals table with the reason.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ def parse_number(text: str) -> float:
     cleaned = text.strip().lower()
     scale = 1.0
     for word, factor in vocab.SCALE_WORDS.items():
-        if cleaned.endswith(word) and word in ("million", "billion") or re.search(rf"\d\s+{word}$", cleaned):
+        if (cleaned.endswith(word) and word in ("million", "billion")) or re.search(rf"\d\s+{word}$", cleaned):
             scale = factor
             cleaned = cleaned[: -len(word)].strip()
             break
@@ -91,12 +92,14 @@ def sentence_bounds(text: str, breaks: list[int]) -> list[tuple[int, int]]:
             continue
         cuts.add(match.end())
     points = sorted(cuts)
-    return [(a, b) for a, b in zip(points, points[1:], strict=False) if b > a]
+    return [(a, b) for a, b in itertools.pairwise(points) if b > a]
 
 
 _Y = r"(?:19|20)\d\d"
 _FUZZ = r"(?:(?P<{0}>early|late|mid-?|the (?:first|second) half of|the end of|the beginning of|the start of)\s+)?"
-_MONTH_WORD = r"(?:(?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+)?"
+_MONTH_WORD = (
+    r"(?:(?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+)?"
+)
 PERIOD = re.compile(
     rf"\b(?:from|between)\s+{_FUZZ.format('f1')}{_MONTH_WORD}(?P<a>{_Y})\s+(?:to|and|until|through|till)\s+"
     rf"{_FUZZ.format('f2')}{_MONTH_WORD}(?P<b>{_Y})\b"
@@ -162,7 +165,9 @@ _SUBJECT_TAIL = re.compile(
 )
 _PER = re.compile(r"\s+(?:per|for (?:each|every))\s+(?P<per>[a-z]+)", re.I)
 _STATUS = re.compile(r"\b(?P<status>ongoing|pending|current(?:ly)?)\s+(?:[\w-]+\s+){0,3}$", re.I)
-_ELLIPSIS = re.compile(r"\s*(?:for|in|of|concerning|under|against)\s+(?!(?:the|a|an|which|whom|them|those|these)\b)", re.I)
+_ELLIPSIS = re.compile(
+    r"\s*(?:for|in|of|concerning|under|against)\s+(?!(?:the|a|an|which|whom|them|those|these)\b)", re.I
+)
 _TOTAL = re.compile(r"(?:out of|of|from)?\s*(?:a|the)\s+total\s+of\s+$|\bin\s+total\s*$", re.I)
 _CURRENCY_BEFORE = re.compile(
     r"(?P<cur>" + "|".join(re.escape(c) for c in sorted(vocab.currencies(), key=len, reverse=True)) + r")\s?$"
@@ -278,7 +283,9 @@ def _refers_back(text: str, cand: _Candidate, s_start: int, earlier: list[dict],
         return False
     paragraph = section.paragraphs if section else ()
     return any(
-        row["value"] == cand.value and row["measure"] == cand.measure and (row["paragraph"] in paragraph or not paragraph)
+        row["value"] == cand.value
+        and row["measure"] == cand.measure
+        and (row["paragraph"] in paragraph or not paragraph)
         for row in earlier
     )
 
@@ -369,7 +376,7 @@ def _classify(text: str, cand: _Candidate, s_start: int, s_end: int, previous: _
 
     best = None
     for cue in vocab.cues():
-        if cue.requires == "percent" and not cand.percent or cue.requires == "currency" and not cand.currency:
+        if (cue.requires == "percent" and not cand.percent) or (cue.requires == "currency" and not cand.currency):
             continue
         if cand.percent and cue.requires != "percent":
             continue
@@ -420,7 +427,9 @@ def _classify(text: str, cand: _Candidate, s_start: int, s_end: int, previous: _
         cand.evidence_end = tail.end("phrase")
     per = _PER.match(text, cand.evidence_end, s_end)
     if per:
-        cand.per = per.group("per").lower().rstrip("s") if per.group("per").lower().endswith("s") else per.group("per").lower()
+        cand.per = (
+            per.group("per").lower().rstrip("s") if per.group("per").lower().endswith("s") else per.group("per").lower()
+        )
         cand.evidence_end = per.end()
     status = _STATUS.search(text[s_start : cand.evidence_start])
     if status:
@@ -467,9 +476,9 @@ def _provenance(doc: Document, section: Section | None) -> dict:
         "treaty": meta.get("treaty"),
         "iso3": meta.get("iso3"),
         "cycle": meta.get("cycle"),
-        "paragraph": section.paragraphs[0] if section and len(section.paragraphs) == 1 else (
-            section.paragraph_raw if section else None
-        ),
+        "paragraph": section.paragraphs[0]
+        if section and len(section.paragraphs) == 1
+        else (section.paragraph_raw if section else None),
     }
 
 
@@ -556,7 +565,10 @@ _VERDICTS = (
     (re.compile(r"\b(?:almost\s+fully|largely|substantially)\s+implemented\b", re.I), "almost_fully_implemented"),
     (re.compile(r"\bpartially\s+implemented\b", re.I), "partially_implemented"),
     (re.compile(r"\binitial\s+steps\b", re.I), "initial_steps"),
-    (re.compile(r"\b(?:insufficient|lack of)\s+information\s+to\s+assess\b|\bcould\s+not\s+(?:be\s+)?assess", re.I), "insufficient_information"),
+    (
+        re.compile(r"\b(?:insufficient|lack of)\s+information\s+to\s+assess\b|\bcould\s+not\s+(?:be\s+)?assess", re.I),
+        "insufficient_information",
+    ),
     (re.compile(r"\bcontrary\s+to\s+the\s+recommendation\b", re.I), "contrary"),
     (re.compile(r"\b(?:fully\s+)?implemented\b", re.I), "implemented"),
 )  # fmt: skip
@@ -649,11 +661,11 @@ def extract_document_row(doc: Document) -> pd.DataFrame:
 
 
 __all__ = [
+    "TortureStatsError",
+    "extract_document_row",
     "extract_figures",
     "extract_grades",
     "extract_residuals",
     "extract_tables",
-    "extract_document_row",
     "parse_number",
-    "TortureStatsError",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pandas as pd
@@ -70,7 +71,7 @@ def attrition_steps(figures: pd.DataFrame, *, ci_method: str = "wilson", alpha: 
         nodes = _chain_nodes(group)
         main = [n for n in nodes if not _is_exit(n["stage"])]
         exits = [n for n in nodes if _is_exit(n["stage"])]
-        pairs = list(zip(main, main[1:], strict=False))
+        pairs = list(itertools.pairwise(main))
         for node in exits:
             parent_measure = vocab.measure_parent().get(node["measure"])
             parent = next((m for m in main if m["measure"] == parent_measure), None)
@@ -107,7 +108,9 @@ def attrition_steps(figures: pd.DataFrame, *, ci_method: str = "wilson", alpha: 
                 "flag": flag,
             }
             if comparable:
-                low, high = proportion_confint(int(b["value"]), int(a["value"]), alpha=alpha, method=CI_METHODS[ci_method])
+                low, high = proportion_confint(
+                    int(b["value"]), int(a["value"]), alpha=alpha, method=CI_METHODS[ci_method]
+                )
                 row.update(rate=b["value"] / a["value"], ci_low=float(low), ci_high=float(high), ci_method=ci_method)
             rows.append(row)
     frame = pd.DataFrame(rows) if rows else schema.empty_frame("attrition")

@@ -82,9 +82,7 @@ def _chain_nodes(steps: pd.DataFrame) -> pd.DataFrame:
     for row in steps.sort_values("step").itertuples(index=False):
         nodes.setdefault(row.from_measure, (row.from_value, row.unit_from, row.from_stage, False))
         nodes.setdefault(row.to_measure, (row.to_value, row.unit_to, row.to_stage, bool(row.is_exit)))
-    frame = pd.DataFrame(
-        [(m, *v) for m, v in nodes.items()], columns=["measure", "value", "unit", "stage", "is_exit"]
-    )
+    frame = pd.DataFrame([(m, *v) for m, v in nodes.items()], columns=["measure", "value", "unit", "stage", "is_exit"])
     return frame
 
 
@@ -157,14 +155,18 @@ def attrition_funnel(
     ax = ax if ax is not None else plt.gca()
     nodes = _chain_nodes(steps)
     positions = list(range(len(nodes)))[::-1]
-    colours = [EXIT_COLOUR if e else UNIT_COLOURS.get(u, PALETTE["grey"]) for u, e in zip(nodes["unit"], nodes["is_exit"], strict=True)]
+    colours = [
+        EXIT_COLOUR if e else UNIT_COLOURS.get(u, PALETTE["grey"])
+        for u, e in zip(nodes["unit"], nodes["is_exit"], strict=True)
+    ]
     bars = ax.barh(positions, nodes["value"], color=colours, height=0.62, **kwargs)
     for bar, is_exit in zip(bars, nodes["is_exit"], strict=True):
         if is_exit:
             bar.set_hatch("////")
             bar.set_edgecolor("#6E6E6E")
     labels = [
-        f"{measure_label(m)}" + (" (exit)" if e else "") for m, e in zip(nodes["measure"], nodes["is_exit"], strict=True)
+        f"{measure_label(m)}" + (" (exit)" if e else "")
+        for m, e in zip(nodes["measure"], nodes["is_exit"], strict=True)
     ]
     ax.set_yticks(positions, labels)
     vmax = float(nodes["value"].max())
@@ -181,13 +183,21 @@ def attrition_funnel(
             y = (positions[upper] + positions[lower]) / 2
             ax.axhline(y, color=PALETTE["vermillion"], linestyle=(0, (4, 2)), linewidth=0.8)
             ax.text(
-                vmax * 1.72, y + 0.06, f"unit changes: {a['unit']} → {b['unit']}", ha="right", va="bottom",
-                fontsize="x-small", color=PALETTE["vermillion"],
+                vmax * 1.72,
+                y + 0.06,
+                f"unit changes: {a['unit']} → {b['unit']}",
+                ha="right",
+                va="bottom",
+                fontsize="x-small",
+                color=PALETTE["vermillion"],
             )
     ax.set_xlim(0, vmax * 1.75)
     ax.set_ylim(-0.6, len(nodes) - 0.4)
     ax.set_xlabel("Count as reported")
     ax.set_title(title or str(chain), loc="left")
+    if legend:
+        handles = legend_handles(nodes.loc[~nodes["is_exit"], "unit"], has_exit=bool(nodes["is_exit"].any()))
+        ax.legend(handles=handles, loc="lower right", frameon=False)
     return ax
 
 
@@ -263,5 +273,9 @@ def _chain_title(chain: str, figures: pd.DataFrame | None) -> str:
     if len(reporters) == 0:
         parts.append("source of the data not stated")
     elif len(reporters) == 1:
-        parts.append({"state_party": "State party data", "other_sources": "other sources", "committee": "Committee"}[reporters[0]])
+        parts.append(
+            {"state_party": "State party data", "other_sources": "other sources", "committee": "Committee"}[
+                reporters[0]
+            ]
+        )
     return " · ".join(parts)

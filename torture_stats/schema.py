@@ -82,7 +82,11 @@ DOCUMENTS = Table(
         Column("treaty", "string", "Committee code.", allowed=TREATIES),
         Column("state", "string", "The State party's short English name."),
         Column("iso3", "string", "ISO 3166-1 alpha-3 of the State party."),
-        Column("cycle", "integer", "Periodic report number the concluding observations answer (highest for combined reports)."),
+        Column(
+            "cycle",
+            "integer",
+            "Periodic report number the concluding observations answer (highest for combined reports).",
+        ),
         Column("co_symbol", "string", "Normalised symbol of the concluding observations."),
         Column("session", "integer", "Committee session that adopted the concluding observations."),
         Column("doc_date", "date", "Date the document bears (ISO 8601)."),
@@ -101,7 +105,9 @@ GRADES = Table(
     (
         *_PROVENANCE[:3],
         Column("cycle", "integer", "The cycle whose recommendations were assessed."),
-        Column("paragraph", "string", "Paragraph of the concluding observations, normalised: 14(a), 28.", required=True),
+        Column(
+            "paragraph", "string", "Paragraph of the concluding observations, normalised: 14(a), 28.", required=True
+        ),
         Column("topic", "string", "Section heading as written, cleaned of OCR noise."),
         Column("grade", "string", "The grade as the scheme names it.", required=True),
         Column("grade_raw", "string", "The words or characters as printed."),
@@ -131,7 +137,9 @@ FIGURES = Table(
         Column("subject", "string", "Short text keeping figures of one measure apart."),
         Column("period_start", "integer", "First year the figure covers."),
         Column("period_end", "integer", "Last year the figure covers."),
-        Column("period_note", "string", "Fuzziness of the period as written.", allowed=("early", "late", "since", "as of")),
+        Column(
+            "period_note", "string", "Fuzziness of the period as written.", allowed=("early", "late", "since", "as of")
+        ),
         Column("reported_by", "string", "Who the text attributes the figure to.", allowed=REPORTERS),
         Column("chain", "string", "Id shared by the figures of one attrition chain."),
         Column("stage", "string", "The measure's attrition stage (measures.csv)."),
