@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import make_document
+
 from torture_stats.extract import extract_figures, extract_residuals, parse_number
 
 HEADER = (
@@ -115,7 +115,9 @@ def test_periods(sentence, start, end, note):
 
 
 def test_year_in_heading_is_the_period_when_the_sentence_has_none():
-    rows = figures_of("Out of 80 pretrial investigations, 60 cases were closed.", heading="Protests of March 2021 (para. 12)")
+    rows = figures_of(
+        "Out of 80 pretrial investigations, 60 cases were closed.", heading="Protests of March 2021 (para. 12)"
+    )
     assert list(rows["period_start"]) == [2021, 2021]
 
 

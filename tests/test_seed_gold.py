@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 import pytest
-
 from conftest import GOLD, SEED
+
 from torture_stats import extract_figures, extract_grades, read_document
 
 FIGURE_FIELDS = ("unit", "per", "period_start", "period_end", "reported_by")
