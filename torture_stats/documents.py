@@ -10,7 +10,6 @@ follow-up letter.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 import logging
 import re
@@ -18,13 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from torture_stats import symbols, vocab
+from torture_stats import readers, symbols, vocab
 from torture_stats.errors import DocumentError, VocabularyError
 from torture_stats.textmap import MappedText
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt",)
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _DATE = re.compile(rf"\b(?P<day>\d{{1,2}})\s+(?P<month>{_MONTH})\s+(?P<year>(?:19|20)\d\d)\b")
@@ -110,7 +108,8 @@ def read_document(path: str | Path, *, source: str | None = None) -> Document:
     Parameters
     ----------
     path : str or Path
-        A ``.txt`` file (UTF-8, UTF-16 with a byte-order mark, or cp1252).
+        A file of a kind :mod:`torture_stats.readers` can read (``.txt``:
+        UTF-8, UTF-16 with a byte-order mark, or cp1252).
     source : str, optional
         What to record as the document's ``source``; defaults to *path*.
 
@@ -124,40 +123,16 @@ def read_document(path: str | Path, *, source: str | None = None) -> Document:
         The file is missing, empty, binary, of an unsupported kind, or names
         a State that is not in the vocabulary. The message names the file.
     """
-    path = Path(path)
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        allowed = ", ".join(SUPPORTED_SUFFIXES)
-        raise DocumentError(path, f"unsupported file type {path.suffix or '(none)'!r}; readable: {allowed}")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(path, f"cannot read: {exc.strerror or exc}") from None
-    text = decode_text(raw, path)
-    return document_from_text(text, sha256=hashlib.sha256(raw).hexdigest(), source=source or str(path))
+    raw = readers.read_raw(Path(path))
+    return document_from_text(raw.text, sha256=raw.sha256, source=source or str(path), page_starts=raw.page_starts)
 
 
-def decode_text(raw: bytes, path: object = "<bytes>") -> str:
-    """Decode the bytes of a text file; raise DocumentError for non-text."""
-    if not raw.strip():
-        raise DocumentError(path, "empty file")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    if b"\x00" in raw:
-        raise DocumentError(path, "binary content (NUL bytes) in a text file")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode("cp1252")
-    except UnicodeDecodeError:
-        raise DocumentError(path, "text in an unknown encoding (neither UTF-8, UTF-16 nor cp1252)") from None
-    log.warning("%s: not UTF-8; read as cp1252", path)
-    return text
+def document_from_text(text: str, *, sha256: str, source: str, page_starts: tuple[int, ...] | None = None) -> Document:
+    """Build a :class:`Document` from text already decoded.
 
-
-def document_from_text(text: str, *, sha256: str, source: str) -> Document:
-    """Build a :class:`Document` from text already decoded."""
+    *page_starts* are the raw offsets where pages 2, 3, … begin; when not
+    given they are inferred from form feeds or OCR page openings.
+    """
     repaired = repair_ocr(MappedText.identity(text))
     headings = list(_find_headings(repaired.text))
     clean = fold_whitespace(repaired)
@@ -174,7 +149,7 @@ def document_from_text(text: str, *, sha256: str, source: str) -> Document:
         clean=clean,
         meta=meta,
         sections=tuple(sections),
-        page_starts=tuple(_page_starts(text)),
+        page_starts=tuple(page_starts) if page_starts is not None else tuple(_page_starts(text)),
     )
 
 
