@@ -19,6 +19,7 @@ from pathlib import Path
 
 from torture_stats import readers, symbols, vocab
 from torture_stats.errors import DocumentError, VocabularyError
+from torture_stats.sentences import sentence_bounds
 from torture_stats.textmap import MappedText
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,10 @@ class Document:
         Per-recommendation sections, offsets into ``clean.text``.
     page_starts : tuple of int
         Raw offsets where pages 2, 3, … begin.
+    grade_lines : tuple of (int, int)
+        Spans in ``clean.text`` of grades printed alone on a line ("B2").
+    paragraph_numbers : tuple of (int, int)
+        Spans in ``clean.text`` of numbers that open a numbered paragraph ("12.").
     """
 
     source: str
@@ -71,6 +76,8 @@ class Document:
     meta: dict
     sections: tuple[Section, ...]
     page_starts: tuple[int, ...] = field(default=())
+    grade_lines: tuple[tuple[int, int], ...] = field(default=())
+    paragraph_numbers: tuple[tuple[int, int], ...] = field(default=())
 
     @property
     def doc_id(self) -> str:
@@ -136,6 +143,8 @@ def document_from_text(text: str, *, sha256: str, source: str, page_starts: tupl
     repaired = repair_ocr(MappedText.identity(text))
     headings = list(_find_headings(repaired.text))
     clean = fold_whitespace(repaired)
+    grade_lines = tuple(_line_spans(_GRADE_LINE, "grade", repaired, clean))
+    paragraph_numbers = tuple(_line_spans(_NUMBERED_PARAGRAPH, "number", repaired, clean))
     sections = _sections(headings, repaired, clean)
     try:
         meta = describe(clean.text, sections)
@@ -150,7 +159,20 @@ def document_from_text(text: str, *, sha256: str, source: str, page_starts: tupl
         meta=meta,
         sections=tuple(sections),
         page_starts=tuple(page_starts) if page_starts is not None else tuple(_page_starts(text)),
+        grade_lines=grade_lines,
+        paragraph_numbers=paragraph_numbers,
     )
+
+
+_GRADE_LINE = re.compile(r"^[ \t]*(?:Grade:?[ \t]*)?(?P<grade>A|B1|B2|B|C1|C2|C|D1|D2|D|E)[ \t]*$", re.M)
+_NUMBERED_PARAGRAPH = re.compile(r"^[ \t]*(?P<number>\d{1,3})\.(?=[ \t]+\S)", re.M)
+
+
+def _line_spans(regex: re.Pattern[str], group: str, repaired: MappedText, clean: MappedText):
+    """Clean-text spans of a group matched line by line in the repaired (unfolded) text."""
+    for match in regex.finditer(repaired.text):
+        start, end = repaired.raw_span(*match.span(group))
+        yield clean.clean_offset(start), clean.clean_offset(end - 1) + 1
 
 
 # --- cleaning ---------------------------------------------------------------
@@ -334,13 +356,12 @@ _REPORT_OF = re.compile(
 )
 _SESSION = re.compile(r"\b(?P<n>\d{1,3})(?:st|nd|rd|th)\s+session\b", re.I)
 _SESSION_DATES = re.compile(
-    rf"held\s+(?:from\s+)?(?P<d1>\d{{1,2}})(?:\s+(?P<m1>{_MONTH}))?(?:\s+(?P<y1>\d{{4}}))?\s*(?:to|-|–|and)\s*"
+    rf"(?:from\s+)?(?P<d1>\d{{1,2}})(?:\s+(?P<m1>{_MONTH}))?(?:\s+(?P<y1>\d{{4}}))?\s*(?:to|-|–|and)\s*"
     rf"(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH})\s+(?P<y2>\d{{4}})"
 )
-_REPLY_DATE = re.compile(
-    r"\b(?:letter|note verbale|reply|response|information|follow-up report|report)\s+"
-    r"(?:of|dated|received on|submitted on)\s+"
-    rf"(?P<date>\d{{1,2}}\s+{_MONTH}\s+\d{{4}})"
+_REPLY_WORDS = re.compile(r"\b(?:reply|replies|response|note verbale|follow-up report|follow-up information)\b", re.I)
+_RAPPORTEUR_WROTE = re.compile(
+    r"\bRapporteur\b.{0,120}?\b(?:wrote|sent|addressed|transmitted)\b|\bletter\s+(?:of|dated)\b", re.I
 )
 _FOLLOWUP_LIST = re.compile(
     r"\b(?:paragraphs?|paras?\.)\s*(?P<refs>\d{1,3}(?:\s*\([a-z]{0,4}\))?(?:\s*(?:,|and|[-–])\s*(?:\d{1,3})?(?:\s*\([a-z]{0,4}\))?)*)"
@@ -370,9 +391,9 @@ def describe(text: str, sections: list[Section]) -> dict:
     cycle = _cycle(head)
     iso3 = _state(head, co)
     session = _SESSION.search(head)
-    session_dates = _SESSION_DATES.search(head[session.start() :]) if session else None
+    session_dates = _SESSION_DATES.search(head, session.end(), session.end() + 160) if session else None
     start, end = _session_dates(session_dates) if session_dates else (None, None)
-    reply_date = _REPLY_DATE.search(head)
+    sentences = [head[a:b] for a, b in sentence_bounds(head, [])]
     return {
         "kind": kind,
         "treaty": treaty or (co.body if co else None),
@@ -383,7 +404,7 @@ def describe(text: str, sections: list[Section]) -> dict:
         "session": int(session["n"]) if session else None,
         "doc_date": _doc_date(head),
         "reply_symbol": reply.text if reply else None,
-        "reply_date": parse_date(reply_date["date"]) if reply_date else None,
+        "reply_date": _reply_date(sentences, reply),
         "session_start": start,
         "session_end": end,
         "followup_paragraphs": " ".join(_followup_paragraphs(head, sections)) or None,
@@ -398,13 +419,47 @@ def _treaty(head: str) -> str | None:
 
 
 def _kind(head: str) -> str | None:
-    lowered = head.lower()
-    if "list of issues" in lowered:
+    top = head[:700].lower()
+    if "list of issues" in top:
         return "list_of_issues"
-    if "concluding observations on" in lowered[:600]:
-        return "concluding_observations"
-    if re.search(r"follow-?\s?up", lowered):
+    if re.search(r"reference:\s*\S*follow-?\s?up|rapporteur for follow-?\s?up", top):
         return "followup_letter"
+    if re.search(r"^\W*(?:\S+\s+){0,40}?concluding observations on the", top):
+        return "concluding_observations"
+    if re.search(r"follow-?\s?up", top):
+        return "followup_letter"
+    return None
+
+
+def rapporteur_letter_date(text: str) -> str | None:
+    """Date of the Rapporteur's follow-up letter as a later document restates it."""
+    for a, b in sentence_bounds(text[:6000], []):
+        sentence = text[a:b]
+        wrote = _RAPPORTEUR_WROTE.search(sentence)
+        if wrote is None:
+            continue
+        after = parse_date(sentence[wrote.start() :])
+        if after:
+            return after
+        before = [m.group(0) for m in _DATE.finditer(sentence[: wrote.start()])]
+        if before:
+            return parse_date(before[-1])
+    return None
+
+
+def _reply_date(sentences: list[str], reply: symbols.Symbol | None) -> str | None:
+    """Date of the State's reply: from the sentence naming its symbol, else one about a reply."""
+    if reply is not None:
+        for sentence in sentences:
+            if reply.text in symbols.normalise_symbol(sentence) or reply.text in sentence:
+                date = parse_date(sentence)
+                if date:
+                    return date
+    for sentence in sentences:
+        if _REPLY_WORDS.search(sentence) and not _RAPPORTEUR_WROTE.search(sentence):
+            date = parse_date(sentence)
+            if date:
+                return date
     return None
 
 

@@ -10,7 +10,6 @@ dropped: it goes to the residuals table with the reason.
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,8 +17,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from torture_stats import schema, vocab
-from torture_stats.documents import Document, Section
+from torture_stats.documents import Document, Section, parse_paragraph_refs
 from torture_stats.errors import TortureStatsError
+from torture_stats.sentences import sentence_bounds
 
 # --- numbers as written ---------------------------------------------------------
 
@@ -75,25 +75,6 @@ def parse_number(text: str) -> float:
 
 
 # --- sentences and periods ---------------------------------------------------------
-
-_ABBREVIATIONS = {
-    "para", "paras", "no", "nos", "mr", "ms", "mrs", "dr", "art", "arts", "e.g", "i.e",
-    "st", "vol", "p", "pp", "h.e", "cf", "op", "cit", "approx", "fig", "sect",
-}  # fmt: skip
-_SENTENCE_END = re.compile(r"[.!?;][\"”’)]*\s+(?=[\"“(]?[A-Z0-9])")
-
-
-def sentence_bounds(text: str, breaks: list[int]) -> list[tuple[int, int]]:
-    """Sentence (and clause after ``;``) spans of *text*; *breaks* are forced boundaries."""
-    cuts = set(breaks) | {0, len(text)}
-    for match in _SENTENCE_END.finditer(text):
-        word = re.search(r"([\w.]+)[.!?;]$", text[max(0, match.start() - 12) : match.start() + 1])
-        if text[match.start()] == "." and word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
-            continue
-        cuts.add(match.end())
-    points = sorted(cuts)
-    return [(a, b) for a, b in itertools.pairwise(points) if b > a]
-
 
 _Y = r"(?:19|20)\d\d"
 _FUZZ = r"(?:(?P<{0}>early|late|mid-?|the (?:first|second) half of|the end of|the beginning of|the start of)\s+)?"
@@ -561,16 +542,19 @@ def _assign_chains(figures: pd.DataFrame) -> pd.DataFrame:
 _GRADE_MARK = re.compile(r"\((?:\s*(?P<footnote>\d{1,2})\s*/\s*)?(?P<grade>A|B1|B2|B|C1|C2|C|D1|D2|D|E)\s*\)")
 _GRADE_ALONE = re.compile(r"(?:^|[.)]\s)(?:Grade:?\s*)?(?P<grade>A|B1|B2|B|C1|C2|C|D1|D2|D|E)\s*$")
 _VERDICTS = (
-    (re.compile(r"\bnot\s+(?:yet\s+)?(?:been\s+)?implemented\b", re.I), "not_implemented"),
-    (re.compile(r"\b(?:almost\s+fully|largely|substantially)\s+implemented\b", re.I), "almost_fully_implemented"),
-    (re.compile(r"\bpartially\s+implemented\b", re.I), "partially_implemented"),
+    (re.compile(r"\b(?:(?:has|have)\s+)?not\s+(?:yet\s+)?(?:been\s+)?implemented\b", re.I), "not_implemented"),
+    (
+        re.compile(r"\b(?:(?:has|have)\s+been\s+)?(?:almost\s+fully|largely|substantially)\s+implemented\b", re.I),
+        "almost_fully_implemented",
+    ),
+    (re.compile(r"\b(?:(?:has|have)\s+been\s+)?partially\s+implemented\b", re.I), "partially_implemented"),
     (re.compile(r"\binitial\s+steps\b", re.I), "initial_steps"),
     (
         re.compile(r"\b(?:insufficient|lack of)\s+information\s+to\s+assess\b|\bcould\s+not\s+(?:be\s+)?assess", re.I),
         "insufficient_information",
     ),
     (re.compile(r"\bcontrary\s+to\s+the\s+recommendation\b", re.I), "contrary"),
-    (re.compile(r"\b(?:fully\s+)?implemented\b", re.I), "implemented"),
+    (re.compile(r"\b(?:(?:has|have)\s+been\s+)?(?:fully\s+)?implemented\b", re.I), "implemented"),
 )  # fmt: skip
 
 
@@ -603,47 +587,98 @@ def extract_grades(doc: Document) -> pd.DataFrame:
     B2. Where a section has no letter grade, a verdict in words
     ("partially implemented") is read on the ``CAT-verbal`` scheme.
     """
-    rows = []
-    text = doc.clean.text
     treaty = doc.meta.get("treaty")
+    rows = []
     for section in doc.sections:
-        body = text[section.body_start : section.body_end]
-        marks = list(_GRADE_MARK.finditer(body))
-        if marks:
-            mark = marks[-1]
-            grade, scheme = mark["grade"], _letter_scheme(treaty, mark["grade"])
-            span = (section.body_start + mark.start(), section.body_start + mark.end())
-        elif alone := _GRADE_ALONE.search(body):
-            grade, scheme = alone["grade"], _letter_scheme(treaty, alone["grade"])
-            span = (section.body_start + alone.start("grade"), section.body_start + alone.end("grade"))
-        else:
-            verdict = _first_verdict(body)
-            if verdict is None:
-                continue
-            grade, scheme, (a, b) = verdict[0], "CAT-verbal", verdict[1]
-            span = (section.body_start + a, section.body_start + b)
-        raw_start, raw_end = doc.clean.raw_span(*span)
+        found = _section_grade(doc, section, treaty)
+        if found is None:
+            continue
+        grade, scheme, span = found
         for paragraph in section.paragraphs:
             rows.append(
-                {
-                    "doc_id": doc.doc_id,
-                    "treaty": treaty,
-                    "iso3": doc.meta.get("iso3"),
-                    "cycle": doc.meta.get("cycle"),
-                    "paragraph": paragraph,
-                    "topic": section.topic,
-                    "grade": grade,
-                    "grade_raw": doc.text[raw_start:raw_end],
-                    "scheme": scheme,
-                    "score": vocab.grade_score(scheme, grade),
-                    "assessed_on": doc.meta.get("doc_date"),
-                    "span_start": raw_start,
-                    "span_end": raw_end,
-                    "method": "pattern",
-                }
+                _grade_row(
+                    doc, paragraph, section.topic, grade, scheme, span, doc.meta.get("cycle"), doc.meta.get("doc_date")
+                )
             )
+    if not rows and doc.meta.get("kind") in ("list_of_issues", "concluding_observations"):
+        rows = list(_restated_grades(doc))
     frame = pd.DataFrame(rows) if rows else schema.empty_frame("grades")
     return schema.conform(frame, "grades")
+
+
+def _section_grade(doc: Document, section: Section, treaty: str | None):
+    """(grade, scheme, clean span) of a section: its last letter grade, else its first verdict in words."""
+    text = doc.clean.text
+    body = text[section.body_start : section.body_end]
+    letters = [
+        (section.body_start + m.start(), section.body_start + m.end(), m["grade"]) for m in _GRADE_MARK.finditer(body)
+    ]
+    letters += [(a, b, text[a:b].strip()) for a, b in doc.grade_lines if section.body_start <= a < section.body_end]
+    if letters:
+        start, end, grade = max(letters)
+        return grade, _letter_scheme(treaty, grade), (start, end)
+    verdict = _first_verdict(body)
+    if verdict is None:
+        return None
+    key, (a, b) = verdict
+    return key, "CAT-verbal", (section.body_start + a, section.body_start + b)
+
+
+def _grade_row(doc, paragraph, topic, grade, scheme, span, cycle, assessed_on) -> dict:
+    raw_start, raw_end = doc.clean.raw_span(*span)
+    return {
+        "doc_id": doc.doc_id,
+        "treaty": doc.meta.get("treaty"),
+        "iso3": doc.meta.get("iso3"),
+        "cycle": cycle,
+        "paragraph": paragraph,
+        "topic": topic,
+        "grade": grade,
+        "grade_raw": " ".join(doc.text[raw_start:raw_end].split()),
+        "scheme": scheme,
+        "score": vocab.grade_score(scheme, grade),
+        "assessed_on": assessed_on,
+        "span_start": raw_start,
+        "span_end": raw_end,
+        "method": "pattern",
+    }
+
+
+_CLAUSE_SPLIT = re.compile(r"(?:;\s*(?:and\s+)?|,\s*(?:and\s+)?|\s+and\s+)(?=that\b)|;\s*", re.I)
+_OWN_PARAGRAPHS = re.compile(r"\(see\s+paras?\.[^)]*\)", re.I)
+_REF_ITEM = r"(?:\d{1,3})?(?:\s*\([a-z]{0,4}\))?"
+_REF_GLUE = r"(?:,|and|to|[-–]|as well as those in(?: paragraphs?)?)"
+_REF_LIST = re.compile(
+    rf"\b(?:paragraphs?|paras?\.)\s*\d{{1,3}}(?:\s*\([a-z]{{0,4}}\))?(?:\s*{_REF_GLUE}\s*{_REF_ITEM})*", re.I
+)
+
+
+def _restated_grades(doc: Document):
+    """Verdicts in words that a later document restates for the previous cycle's follow-up paragraphs."""
+    from torture_stats.documents import rapporteur_letter_date
+    from torture_stats.symbols import parse_symbol
+
+    text = doc.clean.text
+    co = parse_symbol(doc.meta["co_symbol"]) if doc.meta.get("co_symbol") else None
+    cycle = co.cycle if co else None
+    assessed_on = rapporteur_letter_date(text)
+    head_end = min(len(text), 6000)
+    for s_start, s_end in sentence_bounds(text[:head_end], []):
+        sentence = _OWN_PARAGRAPHS.sub(lambda m: " " * len(m.group(0)), text[s_start:s_end])
+        if not any(regex.search(sentence) for regex, _ in _VERDICTS):
+            continue
+        cursor = 0
+        for piece in [*_CLAUSE_SPLIT.split(sentence)]:
+            offset = sentence.index(piece, cursor)
+            cursor = offset + len(piece)
+            verdict = _first_verdict(piece)
+            refs = [r for m in _REF_LIST.finditer(piece) for r in parse_paragraph_refs(m.group(0))]
+            if verdict is None or not refs:
+                continue
+            key, (a, b) = verdict
+            span = (s_start + offset + a, s_start + offset + b)
+            for paragraph in refs:
+                yield _grade_row(doc, paragraph, None, key, "CAT-verbal", span, cycle, assessed_on)
 
 
 def _first_verdict(body: str) -> tuple[str, tuple[int, int]] | None:
