@@ -133,7 +133,7 @@ def find_periods(text: str, start: int, end: int) -> list[Period]:
 
 # --- figures ---------------------------------------------------------------------------------
 
-_LIST_GLUE = re.compile(r"^\s*(?:\([a-z]{0,4}\))?\s*(?:,|and|or|to|[-–])\s*(?:\([a-z]{0,4}\)\s*)?$", re.I)
+_LIST_GLUE = re.compile(r"^(?:\s*(?:\([a-z]{0,4}\)|,|and|or|to|[-–]))+\s*$", re.I)
 _LISTABLE = {"article", "paragraph", "legal act number", "section of a text", "session or meeting"}
 _MASKS = (
     re.compile(r"\(\s*\d{1,2}\s*/\s*[A-E][12]?\s*\)"),  # footnote marker and grade: (2/B2)
@@ -148,6 +148,10 @@ _PER = re.compile(r"\s+(?:per|for (?:each|every))\s+(?P<per>[a-z]+)", re.I)
 _STATUS = re.compile(r"\b(?P<status>ongoing|pending|current(?:ly)?)\s+(?:[\w-]+\s+){0,3}$", re.I)
 _ELLIPSIS = re.compile(
     r"\s*(?:for|in|of|concerning|under|against)\s+(?!(?:the|a|an|which|whom|them|those|these)\b)", re.I
+)
+_SUBSET = re.compile(r"\b(?:including|of whom|of which|among them|among whom|among which)\s+$", re.I)
+_SUBSET_WORDS = re.compile(
+    r"\s+(?P<words>[A-Za-z’'-]+(?:\s+[A-Za-z’'-]+){0,4}?)(?=\s*[,;.)]|\s+(?:and|who|were|was|in|for)\b)"
 )
 _TOTAL = re.compile(r"(?:out of|of|from)?\s*(?:a|the)\s+total\s+of\s+$|\bin\s+total\s*$", re.I)
 _CURRENCY_BEFORE = re.compile(
@@ -226,7 +230,7 @@ def _extract(doc: Document) -> tuple[pd.DataFrame, pd.DataFrame]:
     breaks = [b for s in doc.sections for b in (s.heading_start, s.heading_end)]
     sentences = sentence_bounds(text, breaks)
     starts = [s for s, _ in sentences]
-    masked = _masked_spans(text)
+    masked = sorted([*_masked_spans(text), *doc.paragraph_numbers])
     candidates = list(_candidates(text, masked))
     _exclude_non_figures(text, candidates)
     figure_rows: list[dict] = []
@@ -237,7 +241,7 @@ def _extract(doc: Document) -> tuple[pd.DataFrame, pd.DataFrame]:
             continue
         index = bisect.bisect_right(starts, cand.start) - 1
         s_start, s_end = sentences[index]
-        _classify(text, cand, s_start, s_end, previous_in_sentence.get(index))
+        _classify(text, cand, s_start, s_end, previous_in_sentence.get(index), doc.meta.get("iso3"))
         section = doc.section_at(cand.start)
         if cand.measure is None:
             if cand.residual_reason:
@@ -336,7 +340,9 @@ def _exclude_non_figures(text: str, candidates: list[_Candidate]) -> None:
         previous = cand
 
 
-def _classify(text: str, cand: _Candidate, s_start: int, s_end: int, previous: _Candidate | None) -> None:
+def _classify(
+    text: str, cand: _Candidate, s_start: int, s_end: int, previous: _Candidate | None, iso3: str | None
+) -> None:
     before_text = text[s_start : cand.start]
     bound_match = vocab.bound_words().search(before_text[-40:])
     if bound_match:
@@ -346,12 +352,12 @@ def _classify(text: str, cand: _Candidate, s_start: int, s_end: int, previous: _
         lead = cand.start
     currency = _CURRENCY_BEFORE.search(text[s_start:lead])
     if currency and not cand.is_word:
-        cand.currency = vocab.currencies()[currency.group("cur")]
+        cand.currency = vocab.currency_code(currency.group("cur"), iso3)
         lead -= len(currency.group(0))
     after_currency = _CURRENCY_AFTER.match(text, cand.end, s_end)
     cue_from = cand.end
     if cand.currency is None and after_currency:
-        cand.currency = vocab.currencies()[after_currency.group("cur")]
+        cand.currency = vocab.currency_code(after_currency.group("cur"), iso3)
         cue_from = after_currency.end()
     cand.evidence_start, cand.evidence_end = lead, cue_from
 
@@ -383,6 +389,13 @@ def _classify(text: str, cand: _Candidate, s_start: int, s_end: int, previous: _
         if after_match is not None:
             cand.evidence_end = after_match.end()
         cand.subject = modifier.strip() or None
+    elif _SUBSET.search(text[s_start:lead]) and previous is not None and previous.measure:
+        cand.measure = previous.measure
+        words = _SUBSET_WORDS.match(text, cue_from, s_end)
+        if words:
+            cand.subject = words.group("words")
+            cand.evidence_end = words.end()
+        cand.evidence_start = s_start + _SUBSET.search(text[s_start:lead]).start()
     elif _TOTAL.search(text[s_start:lead]) and previous is not None and previous.measure:
         total = _TOTAL.search(text[s_start:lead])
         cand.measure = vocab.measure_parent().get(previous.measure, previous.measure)
@@ -450,17 +463,48 @@ def _reporter(text: str, cand: _Candidate, s_start: int, s_end: int) -> str | No
     return None
 
 
-def _provenance(doc: Document, section: Section | None) -> dict:
+def _provenance(doc: Document, section: Section | None, offset: int) -> dict:
     meta = doc.meta
     return {
         "doc_id": doc.doc_id,
         "treaty": meta.get("treaty"),
         "iso3": meta.get("iso3"),
         "cycle": meta.get("cycle"),
-        "paragraph": section.paragraphs[0]
-        if section and len(section.paragraphs) == 1
-        else (section.paragraph_raw if section else None),
+        "paragraph": _paragraph_of(doc, section, offset),
     }
+
+
+_CITED_PARAGRAPH = re.compile(
+    r"\b(?:paragraphs?|paras?\.)\s*(?P<refs>\d{1,3}(?:\s*\([a-z]{0,4}\))*(?:\s*(?:,|and)\s*\(?[a-z0-9]{1,3}\)?)*)\s+"
+    r"of\s+(?:the|its)\s+(?:Committee[’']s\s+)?(?:previous|preceding|last)\s+concluding\s+observations",
+    re.I,
+)
+
+
+def _paragraph_of(doc: Document, section: Section | None, offset: int) -> str | None:
+    """The concluding-observations paragraph a number stands under.
+
+    In a follow-up letter, the section's paragraph (the shared number where a
+    heading names several sub-limbs); in a numbered document such as a list
+    of issues, the previous concluding observations' paragraph that the
+    numbered paragraph cites.
+    """
+    if section is not None:
+        refs = section.paragraphs
+        if len(refs) == 1:
+            return refs[0]
+        roots = {r.split("(")[0] for r in refs}
+        return roots.pop() if len(roots) == 1 else " ".join(refs)
+    starts = [a for a, _ in doc.paragraph_numbers]
+    i = bisect.bisect_right(starts, offset) - 1
+    if i < 0:
+        return None
+    end = starts[i + 1] if i + 1 < len(starts) else len(doc.clean.text)
+    cited = _CITED_PARAGRAPH.search(doc.clean.text, starts[i], end)
+    if cited is None:
+        return None
+    refs = parse_paragraph_refs(cited.group("refs"))
+    return refs[0] if len(refs) == 1 else " ".join(refs) or None
 
 
 def _figure_row(doc: Document, cand: _Candidate, section, s_start: int, s_end: int, sentence: int) -> dict:
@@ -470,10 +514,10 @@ def _figure_row(doc: Document, cand: _Candidate, section, s_start: int, s_end: i
     period = _period(doc, text, cand, s_start, s_end, section)
     span_start, span_end = doc.clean.raw_span(cand.evidence_start, cand.evidence_end)
     flag = None
-    if info["unit"] == "currency" and cand.currency is None:
-        flag = "unit_change"
+    if info["unit"] == "currency" and cand.currency in (None, vocab.UNKNOWN_CURRENCY):
+        flag = "ambiguous_unit"
     return {
-        **_provenance(doc, section),
+        **_provenance(doc, section, cand.start),
         "measure": cand.measure,
         "value": cand.value,
         "value_raw": cand.value_raw,
@@ -501,7 +545,7 @@ def _residual_row(doc: Document, cand: _Candidate, section, s_start: int, s_end:
     hi = min(s_end, cand.end + 60)
     span_start, span_end = doc.clean.raw_span(lo, hi)
     return {
-        **_provenance(doc, section),
+        **_provenance(doc, section, cand.start),
         "value_raw": cand.value_raw,
         "reason": cand.residual_reason,
         "page": doc.page_at(span_start),

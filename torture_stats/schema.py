@@ -62,7 +62,7 @@ TREATIES = ("CAT", "CCPR", "CEDAW", "CERD", "CRC", "CESCR", "CED", "CRPD", "CMW"
 BOUNDS = ("exact", "at_least", "at_most", "approx")
 REPORTERS = ("state_party", "other_sources", "committee")
 METHODS = ("pattern", "curated", "manual")
-FLAGS = ("ambiguous_period", "conflict", "non_monotonic", "unit_change")
+FLAGS = ("ambiguous_period", "ambiguous_unit", "conflict", "non_monotonic", "unit_change")
 
 _PROVENANCE = (
     Column("doc_id", "string", "Id of the source document (first 12 hex of its sha256).", required=True),

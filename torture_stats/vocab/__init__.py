@@ -20,17 +20,22 @@ from torture_stats.errors import VocabularyError
 
 #: placeholder in cue patterns for up to three modifier words before a noun
 MODIFIER_SLOT = "~"
-_MODIFIER_REGEX = r"(?P<mod>(?:[\w’'-]+ ){0,3}?)"
+# modifier words: letters only, and never a conjunction, so a cue cannot reach across "54 doctors and 35 nurses"
+_MODIFIER_REGEX = r"(?P<mod>(?:(?!(?:and|or|but)\b)[A-Za-z’'-]+ ){0,3}?)"
 _GAP = re.compile(r"<gap(\d)>")
 
 
 def _rows(name: str) -> list[dict[str, str]]:
     text = resources.files("torture_stats.vocab").joinpath(name).read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines()))
+    rows = list(csv.DictReader(text.splitlines()))
+    for number, row in enumerate(rows, start=2):
+        if None in row or None in row.values():
+            raise VocabularyError(f"vocab/{name}, line {number}: wrong number of fields (quote a field with a comma)")
+    return rows
 
 
 def _expand_gaps(pattern: str) -> str:
-    return _GAP.sub(lambda m: rf"(?: [\w’'-]+){{0,{m.group(1)}}}?", pattern)
+    return _GAP.sub(lambda m: rf"(?: [\w.’'-]+){{0,{m.group(1)}}}?", pattern)
 
 
 @cache
@@ -149,9 +154,32 @@ def attribution_cues() -> tuple[tuple[re.Pattern[str], str], ...]:
 
 
 @cache
-def currencies() -> dict[str, str]:
-    """Currency word or sign → ISO 4217 code."""
-    return {r["name"]: r["iso4217"] for r in _rows("currencies.csv")}
+def currencies() -> dict[str, dict[str, str]]:
+    """Currency word or sign → {State ISO3 or "" for any State: ISO 4217 code}."""
+    table: dict[str, dict[str, str]] = {}
+    for row in _rows("currencies.csv"):
+        table.setdefault(row["name"], {})[row["iso3"]] = row["iso4217"]
+    return table
+
+
+#: ISO 4217 code for "no currency": a currency word that names no one currency for this State
+UNKNOWN_CURRENCY = "XXX"
+
+
+def currency_code(name: str, iso3: str | None) -> str:
+    """ISO 4217 code of a currency word as used in a document about State *iso3*.
+
+    Examples
+    --------
+    >>> currency_code("pesos", "MEX")
+    'MXN'
+    >>> currency_code("EUR", None)
+    'EUR'
+    >>> currency_code("pesos", "FRA")
+    'XXX'
+    """
+    codes = currencies().get(name, {})
+    return codes.get(iso3 or "", codes.get("", UNKNOWN_CURRENCY))
 
 
 @dataclass(frozen=True)
