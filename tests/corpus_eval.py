@@ -23,7 +23,7 @@ DOCUMENT_FIELDS = (
     "doc_date", "reply_symbol", "reply_date", "followup_paragraphs",
 )  # fmt: skip
 FIGURE_KEY = ("file", "paragraph", "measure", "value")
-FIGURE_DETAIL = ("unit", "bound", "period_start", "period_end")
+FIGURE_DETAIL = ("value_raw", "unit", "per", "bound", "period_start", "period_end", "period_note")
 
 
 def expected(table: str) -> pd.DataFrame:

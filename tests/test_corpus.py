@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from corpus_eval import document_mismatches, extract_corpus, figure_scores, grade_mismatches
 
 #: acceptance thresholds of the extraction issue

@@ -303,7 +303,7 @@ def _candidates(text: str, masked: list[tuple[int, int]]) -> Iterator[_Candidate
         yield _Candidate(
             start=match.start(),
             end=end,
-            number_end=match.start() + len(raw),
+            number_end=match.end("scale") if match.group("scale") else match.start() + len(raw),
             value_raw=raw,
             value=value,
             is_word=is_word,
@@ -463,6 +463,12 @@ def _reporter(text: str, cand: _Candidate, s_start: int, s_end: int) -> str | No
     return None
 
 
+def _raw_number(doc: Document, cand: _Candidate) -> str:
+    """The number exactly as printed in the text as read (no-break spaces and all)."""
+    start, end = doc.clean.raw_span(cand.start, cand.number_end)
+    return doc.text[start:end]
+
+
 def _provenance(doc: Document, section: Section | None, offset: int) -> dict:
     meta = doc.meta
     return {
@@ -520,7 +526,7 @@ def _figure_row(doc: Document, cand: _Candidate, section, s_start: int, s_end: i
         **_provenance(doc, section, cand.start),
         "measure": cand.measure,
         "value": cand.value,
-        "value_raw": cand.value_raw,
+        "value_raw": _raw_number(doc, cand),
         "bound": cand.bound,
         "unit": unit,
         "per": cand.per,
@@ -546,7 +552,7 @@ def _residual_row(doc: Document, cand: _Candidate, section, s_start: int, s_end:
     span_start, span_end = doc.clean.raw_span(lo, hi)
     return {
         **_provenance(doc, section, cand.start),
-        "value_raw": cand.value_raw,
+        "value_raw": _raw_number(doc, cand),
         "reason": cand.residual_reason,
         "page": doc.page_at(span_start),
         "span_start": span_start,
