@@ -158,3 +158,26 @@ def test_cp1252_and_utf16_text_is_read(tmp_path):
         path = tmp_path / f"letter-{encoding}.txt"
         path.write_bytes(text.encode(encoding))
         assert read_document(path).meta["iso3"] == "CIV"
+
+
+def test_reading_a_folder_goes_on_past_bad_files_and_lists_them(tmp_path):
+    from torture_stats import read_documents
+
+    (tmp_path / "good.txt").write_text(sample(), encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "notes.odt").write_bytes(b"x")
+    documents = read_documents(tmp_path)
+    assert [d.meta["iso3"] for d in documents] == ["BOL"]
+    assert sorted(reason for _, reason in documents.skipped)[0].startswith("empty file")
+    assert len(documents.skipped) == 2
+    html = documents._repr_html_()
+    assert "1 document(s)" in html and "Skipped 2 file(s)" in html
+
+
+def test_letter_without_sections_is_read_with_a_warning(caplog):
+    text = sample().replace("(para. 9 (b) of the concluding observations)", "").replace(
+        "(para. 17 of the concluding observations)", ""
+    )
+    doc = make_document(text, source="no-sections.txt")
+    assert doc.sections == ()
+    assert any("no-sections.txt: no recognisable sections" in r.getMessage() for r in caplog.records)

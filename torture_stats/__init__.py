@@ -25,6 +25,7 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 __all__ = [
     "Document",
     "DocumentError",
+    "DocumentSet",
     "ManifestError",
     "SchemaError",
     "TortureStatsError",
@@ -36,11 +37,12 @@ __all__ = [
     "extract_residuals",
     "load",
     "read_document",
+    "read_documents",
 ]
 
 
 def __getattr__(name: str):
-    if name in ("read_document", "Document"):
+    if name in ("read_document", "read_documents", "Document", "DocumentSet"):
         from torture_stats import documents
 
         return getattr(documents, name)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 EXTRACT_TABLES = ("documents", "figures", "grades", "residuals")
 EXIT_OK, EXIT_SKIPPED, EXIT_ERROR = 0, 1, 2
@@ -49,26 +48,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-def _document_files(paths: Sequence[str]) -> Iterator[Path]:
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-        else:
-            yield path
-
-
 def _extract(paths: Sequence[str], table: str, fmt: str) -> int:
     import pandas as pd
 
     from torture_stats import schema
-    from torture_stats.documents import read_document
+    from torture_stats.documents import document_files, read_document
     from torture_stats.errors import DocumentError
     from torture_stats.extract import extract_document_row, extract_grades, extract_tables
 
     frames = []
     skipped = 0
-    for path in _document_files(paths):
+    for path in document_files(paths):
         try:
             doc = read_document(path)
         except DocumentError as exc:

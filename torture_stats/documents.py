@@ -13,9 +13,11 @@ import datetime as dt
 import html
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pandas as pd
 
 from torture_stats import readers, symbols, vocab
 from torture_stats.errors import DocumentError, VocabularyError
@@ -134,6 +136,78 @@ def read_document(path: str | Path, *, source: str | None = None) -> Document:
     return document_from_text(raw.text, sha256=raw.sha256, source=source or str(path), page_starts=raw.page_starts)
 
 
+@dataclass(frozen=True)
+class DocumentSet(Sequence):
+    """Documents read from many files, with the files that could not be read.
+
+    Attributes
+    ----------
+    documents : tuple of Document
+    skipped : tuple of (str, str)
+        ``(path, reason)`` of every file that was not read.
+    """
+
+    documents: tuple[Document, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+
+    def __getitem__(self, index):
+        return self.documents[index]
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def table(self) -> pd.DataFrame:
+        """The documents table of the documents read."""
+        from torture_stats import schema
+
+        rows = [doc.to_row() for doc in self.documents]
+        return schema.conform(pd.DataFrame(rows), "documents") if rows else schema.empty_frame("documents")
+
+    def _repr_html_(self) -> str:
+        table = self.table()[["source", "kind", "treaty", "state", "cycle", "co_symbol", "doc_date"]].to_html(
+            index=False
+        )
+        skipped = "".join(f"<li>{html.escape(p)}: {html.escape(r)}</li>" for p, r in self.skipped)
+        note = f"<p>Skipped {len(self.skipped)} file(s):</p><ul>{skipped}</ul>" if self.skipped else ""
+        return f"<p>{len(self.documents)} document(s)</p>{table}{note}"
+
+
+def document_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Every file named, and every file under every folder named, in sorted order."""
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        else:
+            yield path
+
+
+def read_documents(paths: str | Path | Iterable[str | Path]) -> DocumentSet:
+    """Read every document in the given files and folders; go on past bad files.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        Files, folders (read recursively), or both.
+
+    Returns
+    -------
+    DocumentSet
+        The documents read and, in ``skipped``, each file that was not read
+        with the reason (also logged as a warning).
+    """
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    documents, skipped = [], []
+    for path in document_files(paths):
+        try:
+            documents.append(read_document(path))
+        except DocumentError as exc:
+            log.warning("skipped %s", exc)
+            skipped.append((exc.path, exc.problem))
+    return DocumentSet(tuple(documents), tuple(skipped))
+
+
 def document_from_text(text: str, *, sha256: str, source: str, page_starts: tuple[int, ...] | None = None) -> Document:
     """Build a :class:`Document` from text already decoded.
 
@@ -151,6 +225,10 @@ def document_from_text(text: str, *, sha256: str, source: str, page_starts: tupl
     except VocabularyError as exc:
         raise DocumentError(source, str(exc)) from None
     meta = {"doc_id": sha256[:12], "source": source, "sha256": sha256, **meta}
+    if meta.get("kind") == "followup_letter" and not sections:
+        log.warning(
+            "%s: no recognisable sections (no heading citing a paragraph of the concluding observations)", source
+        )
     return Document(
         source=source,
         sha256=sha256,
