@@ -84,3 +84,14 @@ def test_command_line_reports_a_modified_file_in_one_line(project):
     assert letter.name in lines[0] and "checksum" in lines[0]
     assert "Traceback" not in result.stderr
     assert _digests(project / "data" / "processed") == before
+
+
+def test_manifest_update_records_a_deliberate_revision(project):
+    from torture_stats.manifest import update_checksums
+
+    curated = project / "data" / "raw" / "curated" / "figures.csv"
+    curated.write_text(curated.read_text(encoding="utf-8"), encoding="utf-8")
+    assert update_checksums(project / "data" / "raw") == []
+    curated.write_text(curated.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert update_checksums(project / "data" / "raw") == ["curated/figures.csv"]
+    build(project, figures=False)

@@ -27,6 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="rebuild data/processed and reports/figures from data/raw")
     build.add_argument("--root", default=None, help="project root (default: current directory)")
     build.add_argument("--no-figures", action="store_true", help="skip drawing reports/figures")
+
+    manifest = commands.add_parser("manifest", help="check data/raw against data/raw/sources.csv")
+    manifest.add_argument("--root", default=None, help="project root (default: current directory)")
+    manifest.add_argument(
+        "--update", action="store_true", help="record new checksums of listed files that were deliberately revised"
+    )
     return parser
 
 
@@ -42,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "extract":
             return _extract(args.paths, args.table, args.format)
+        if args.command == "manifest":
+            return _manifest(args.root, update=args.update)
         return _build(args.root, figures=not args.no_figures)
     except TortureStatsError as exc:
         print(f"torture-stats: {exc}", file=sys.stderr)
@@ -92,3 +100,16 @@ def _build(root: str | None, *, figures: bool) -> int:
     for path, problem in report.skipped:
         print(f"torture-stats: skipped data/raw/{path}: {problem}", file=sys.stderr)
     return EXIT_SKIPPED if report.skipped else EXIT_OK
+
+
+def _manifest(root: str | None, *, update: bool) -> int:
+    from torture_stats.manifest import update_checksums, verify_raw
+    from torture_stats.paths import project_paths
+
+    raw = project_paths(root).raw
+    if update:
+        for path in update_checksums(raw):
+            print(f"updated checksum of data/raw/{path}")
+    manifest = verify_raw(raw)
+    print(f"{len(manifest)} raw files match data/raw/sources.csv")
+    return EXIT_OK

@@ -84,3 +84,30 @@ def verify_raw(raw_dir: Path) -> pd.DataFrame:
         if path.resolve() not in listed and path.name not in UNLISTED_ALLOWED and path.suffix != ".md":
             raise ManifestError(f"data/raw/{relative}: no row in data/raw/sources.csv")
     return manifest
+
+
+def update_checksums(raw_dir: Path) -> list[str]:
+    """Record the current sha256 of every listed file whose bytes changed.
+
+    For a curator who has deliberately revised a curated table: rows keep
+    their origin columns; files without a row are still refused.
+
+    Returns
+    -------
+    list of str
+        The paths whose checksum was updated.
+    """
+    manifest = read_manifest(raw_dir)
+    changed = []
+    for index, row in manifest.iterrows():
+        target = raw_dir / row["path"]
+        if not target.is_file():
+            raise ManifestError(f"data/raw/{row['path']}: listed in sources.csv but missing")
+        actual = sha256_of(target)
+        if actual != row["sha256"]:
+            manifest.loc[index, "sha256"] = actual
+            changed.append(row["path"])
+    if changed:
+        manifest.to_csv(raw_dir / "sources.csv", index=False, lineterminator="\n")
+    verify_raw(raw_dir)
+    return changed
