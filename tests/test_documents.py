@@ -175,8 +175,10 @@ def test_reading_a_folder_goes_on_past_bad_files_and_lists_them(tmp_path):
 
 
 def test_letter_without_sections_is_read_with_a_warning(caplog):
-    text = sample().replace("(para. 9 (b) of the concluding observations)", "").replace(
-        "(para. 17 of the concluding observations)", ""
+    text = (
+        sample()
+        .replace("(para. 9 (b) of the concluding observations)", "")
+        .replace("(para. 17 of the concluding observations)", "")
     )
     doc = make_document(text, source="no-sections.txt")
     assert doc.sections == ()

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from torture_stats import schema
+from torture_stats.curated import CURATED_TABLES, conflicts, read_curated
 from torture_stats.documents import read_document
 from torture_stats.errors import DocumentError, SchemaError
 from torture_stats.extract import extract_document_row, extract_grades, extract_tables
@@ -32,7 +33,7 @@ from torture_stats.paths import project_paths
 log = logging.getLogger(__name__)
 
 DOCUMENT_KINDS = ("followup_letter", "followup_reply", "concluding_observations", "list_of_issues", "annual_report")
-TABLE_ORDER = ("documents", "figures", "grades", "residuals", "attrition")
+TABLE_ORDER = ("documents", "figures", "grades", "residuals", "attrition", "session_trends", "conflicts")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def build(root: str | Path | None = None, *, figures: bool = True) -> BuildRepor
     manifest = verify_raw(paths.raw)
     tables, skipped = _extract_all(paths.raw, manifest)
     tables["attrition"] = attrition_steps(tables["figures"])
+    tables["conflicts"] = conflicts(tables["grades"], tables["figures"])
     problems = [p for name in TABLE_ORDER for p in schema.validate(tables[name], name)]
     if problems:
         raise SchemaError("; ".join(problems))
@@ -93,13 +95,22 @@ def build(root: str | Path | None = None, *, figures: bool = True) -> BuildRepor
 
 
 def _extract_all(raw_dir: Path, manifest: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], list[tuple[str, str]]]:
-    parts: dict[str, list[pd.DataFrame]] = {"documents": [], "figures": [], "grades": [], "residuals": []}
+    parts: dict[str, list[pd.DataFrame]] = {
+        "documents": [], "figures": [], "grades": [], "residuals": [], "session_trends": []
+    }  # fmt: skip
     skipped: list[tuple[str, str]] = []
     for row in manifest.itertuples(index=False):
+        path = raw_dir / row.path
+        if row.kind == "curated":
+            parts["documents"].append(_curated_document_row(row))
+            if path.name in CURATED_TABLES:
+                table, frame = read_curated(path, row.sha256[:12])
+                parts[table].append(frame)
+            continue
         if row.kind not in DOCUMENT_KINDS:
             continue
         try:
-            doc = read_document(raw_dir / row.path, source=f"data/raw/{row.path}")
+            doc = read_document(path, source=f"data/raw/{row.path}")
         except DocumentError as exc:
             log.error("%s", exc)
             skipped.append((row.path, exc.problem))
@@ -115,6 +126,13 @@ def _extract_all(raw_dir: Path, manifest: pd.DataFrame) -> tuple[dict[str, pd.Da
         combined = pd.concat(frames, ignore_index=True) if frames else schema.empty_frame(name)
         tables[name] = schema.conform(combined, name)
     return tables, skipped
+
+
+def _curated_document_row(row) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        [{"doc_id": row.sha256[:12], "source": f"data/raw/{row.path}", "sha256": row.sha256, "kind": "curated"}]
+    )
+    return schema.conform(frame, "documents")
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:

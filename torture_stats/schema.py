@@ -118,8 +118,11 @@ GRADES = Table(
         Column("span_end", "integer", "End offset of the grade in the raw text."),
         Column("method", "string", "How the row was obtained.", allowed=METHODS),
         Column("source_url", "string", "Public source of a curated row."),
+        Column("doc_symbol", "string", "Symbol of the document that states the grade, where known."),
+        Column("note", "string", "Why a curated value was inferred rather than read."),
+        Column("flag", "string", "Why the row needs a human look.", allowed=FLAGS),
     ),
-    key=("doc_id", "paragraph"),
+    key=("doc_id", "iso3", "cycle", "paragraph"),
 )
 
 FIGURES = Table(
@@ -150,6 +153,46 @@ FIGURES = Table(
         Column("method", "string", "How the row was obtained.", allowed=METHODS, required=True),
         Column("flag", "string", "Why the row needs a human look.", allowed=FLAGS),
         Column("source_url", "string", "Public source of a curated row."),
+        Column("doc_symbol", "string", "Symbol of the document the figure was read from, where known."),
+        Column("note", "string", "Why a curated value was inferred rather than read."),
+    ),
+)
+
+SESSION_TRENDS = Table(
+    "session_trends",
+    "Per-session counts of the follow-up procedure (curated from annual reports and meeting records).",
+    (
+        Column("doc_id", "string", "Id of the curated file the row comes from.", required=True),
+        Column("treaty", "string", "Committee code.", allowed=TREATIES, required=True),
+        Column("session", "integer", "Committee session.", required=True),
+        Column(
+            "period_start", "date", "First day of the period counted (ISO 8601; year-month where only that is known)."
+        ),
+        Column("period_end", "date", "Last day of the period counted."),
+        Column("measure", "string", "Measure from measures.csv.", required=True),
+        Column("value", "number", "The count or share.", required=True),
+        Column("unit", "string", "What is counted."),
+        Column("doc_symbol", "string", "Symbol of the source document, where known."),
+        Column("source_url", "string", "Public source of the row.", required=True),
+        Column("note", "string", "Why a value was inferred rather than read."),
+    ),
+    key=("treaty", "session", "measure", "source_url"),
+)
+
+CONFLICTS = Table(
+    "conflicts",
+    "Where a curated row and an extracted row describe the same thing and disagree.",
+    (
+        Column("table", "string", "Table of the two rows.", required=True),
+        Column("treaty", "string", "Committee code."),
+        Column("iso3", "string", "ISO 3166-1 alpha-3 of the State party."),
+        Column("cycle", "integer", "Reporting cycle."),
+        Column("paragraph", "string", "Paragraph of the concluding observations."),
+        Column("measure", "string", "Measure (figures) or empty (grades)."),
+        Column("extracted", "string", "The extracted grade or value."),
+        Column("curated", "string", "The curated grade or value."),
+        Column("extracted_doc_id", "string", "Document of the extracted row."),
+        Column("curated_source_url", "string", "Source of the curated row."),
     ),
 )
 
@@ -195,7 +238,9 @@ ATTRITION = Table(
     key=("chain", "step"),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (DOCUMENTS, FIGURES, GRADES, RESIDUALS, ATTRITION)}
+TABLES: dict[str, Table] = {
+    t.name: t for t in (DOCUMENTS, FIGURES, GRADES, RESIDUALS, ATTRITION, SESSION_TRENDS, CONFLICTS)
+}
 
 
 def get_table(name: str) -> Table:

@@ -33,6 +33,7 @@ _SYMBOL = re.compile(
     (?P<suffixes>(?:/(?:Add|Corr|Rev)\.\d+(?:-\d+)?)*)$""",
     re.X,
 )
+_ANNUAL_REPORT = re.compile(r"^A/(?P<ga>\d{2})/(?P<supplement>\d{2})(?P<suffixes>(?:/(?:Add|Corr|Rev)\.\d+)*)$")
 _SUMMARY_RECORD = re.compile(r"^(?P<body>CAT|CCPR|CEDAW|CERD|CED|CRPD|CRC|CMW)/C/SR\.(?P<meeting>\d+)$")
 
 #: a symbol-like token in running text, before any repair
@@ -90,8 +91,13 @@ def parse_symbol(text: str) -> Symbol | None:
     6
     >>> parse_symbol("CAT/C/KAZ/FCO/4").kind
     'followup_reply'
+    >>> parse_symbol("A/79/44").series
+    'annual_report'
     """
     symbol = normalise_symbol(text)
+    annual = _ANNUAL_REPORT.match(symbol)
+    if annual is not None:
+        return Symbol(symbol, "A", None, "annual_report", annual["ga"], annual["suffixes"] or "")
     match = _SYMBOL.match(symbol)
     if match is None:
         sr = _SUMMARY_RECORD.match(symbol)
