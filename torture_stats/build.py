@@ -33,7 +33,10 @@ from torture_stats.paths import project_paths
 log = logging.getLogger(__name__)
 
 DOCUMENT_KINDS = ("followup_letter", "followup_reply", "concluding_observations", "list_of_issues", "annual_report")
-TABLE_ORDER = ("documents", "figures", "grades", "residuals", "attrition", "session_trends", "conflicts")
+TABLE_ORDER = (
+    "documents", "figures", "grades", "residuals", "attrition", "session_trends", "conflicts",
+    "denominators", "rates", "staffing", "grade_scores", "recommendation_scores",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,7 @@ def build(root: str | Path | None = None, *, figures: bool = True) -> BuildRepor
     paths = project_paths(root)
     manifest = verify_raw(paths.raw)
     tables, skipped = _extract_all(paths.raw, manifest)
-    tables["attrition"] = attrition_steps(tables["figures"])
-    tables["conflicts"] = conflicts(tables["grades"], tables["figures"])
+    tables.update(normalised_tables(tables, paths.raw))
     problems = [p for name in TABLE_ORDER for p in schema.validate(tables[name], name)]
     if problems:
         raise SchemaError("; ".join(problems))
@@ -92,6 +94,30 @@ def build(root: str | Path | None = None, *, figures: bool = True) -> BuildRepor
         "built %s documents, %s figures, %s grades", report.documents, report.rows["figures"], report.rows["grades"]
     )
     return report
+
+
+def normalised_tables(tables: dict[str, pd.DataFrame], raw_dir: Path) -> dict[str, pd.DataFrame]:
+    """The tables derived from figures and grades: attrition, rates, staffing, grade scores."""
+    from torture_stats.grading import grade_scores, recommendation_scores
+    from torture_stats.rates import annual_rates, load_denominators, per_capita, staffing
+
+    figures, grades, documents = tables["figures"], tables["grades"], tables["documents"]
+    denominators_path = raw_dir / "curated" / "denominators.csv"
+    denominators = (
+        load_denominators(denominators_path) if denominators_path.exists() else schema.empty_frame("denominators")
+    )
+    rates = pd.concat(
+        [annual_rates(figures, documents), per_capita(figures, denominators, documents)], ignore_index=True
+    )
+    return {
+        "attrition": attrition_steps(figures),
+        "conflicts": conflicts(grades, figures),
+        "denominators": denominators,
+        "rates": schema.conform(rates, "rates"),
+        "staffing": staffing(figures, denominators, documents),
+        "grade_scores": grade_scores(grades),
+        "recommendation_scores": recommendation_scores(grades),
+    }
 
 
 def _extract_all(raw_dir: Path, manifest: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], list[tuple[str, str]]]:

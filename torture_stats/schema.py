@@ -243,12 +243,27 @@ TABLES: dict[str, Table] = {
 }
 
 
+def all_tables() -> dict[str, Table]:
+    """The contract's tables and the derived ones (``schema_derived``), by name."""
+    from torture_stats import schema_derived
+
+    derived = (
+        schema_derived.DENOMINATORS,
+        schema_derived.RATES,
+        schema_derived.STAFFING,
+        schema_derived.GRADE_SCORES,
+        schema_derived.RECOMMENDATION_SCORES,
+    )
+    return {**TABLES, **{t.name: t for t in derived}}
+
+
 def get_table(name: str) -> Table:
     """Return the declaration of table *name*."""
+    tables = all_tables()
     try:
-        return TABLES[name]
+        return tables[name]
     except KeyError:
-        allowed = ", ".join(TABLES)
+        allowed = ", ".join(tables)
         raise SchemaError(f"unknown table {name!r}; allowed: {allowed}") from None
 
 
