@@ -82,7 +82,9 @@ def build(root: str | Path | None = None, *, figures: bool = True) -> BuildRepor
     _write_processed(paths.processed, tables, manifest)
     written: tuple[Path, ...] = ()
     if figures:
-        written = tuple(_draw_figures(paths.figures, tables))
+        from torture_stats.report_figures import draw_report_figures
+
+        written = tuple(draw_report_figures(tables, paths.figures))
     report = BuildReport(
         documents=len(tables["documents"]),
         skipped=tuple(skipped),
@@ -267,33 +269,3 @@ def data_dictionary() -> str:
             lines.append(f"| {col.name} | {col.type} | {col.description}{allowed} |")
         lines.append("")
     return "\n".join(lines)
-
-
-def _draw_figures(directory: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from torture_stats import export, plot
-
-    attrition = tables["attrition"]
-    if attrition.empty:
-        return []
-    figures = tables["figures"]
-    doc_ids = sorted(figures.loc[figures["chain"].isin(attrition["chain"]), "doc_id"].dropna().unique())
-    caption = "Source: " + "; ".join(_source_line(tables["documents"], d) for d in doc_ids)
-    caption += ". Rates with 95% Wilson intervals; no rate where the unit changes."
-    fig = plot.attrition_figure(attrition, figures=figures, caption=caption)
-    try:
-        return export.figure(
-            fig, "attrition_chains", directory=directory, tables=["attrition", "figures"], documents=doc_ids
-        )
-    finally:
-        plt.close(fig)
-
-
-def _source_line(documents: pd.DataFrame, doc_id: str) -> str:
-    row = documents.loc[documents["doc_id"] == doc_id].iloc[0]
-    kind = str(row["kind"]).replace("followup", "follow-up").replace("_", " ") if pd.notna(row["kind"]) else "document"
-    return f"{row['treaty']} {kind} to {row['state']}, {row['doc_date']} (doc {doc_id})"
