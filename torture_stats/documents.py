@@ -117,8 +117,9 @@ def read_document(path: str | Path, *, source: str | None = None) -> Document:
     Parameters
     ----------
     path : str or Path
-        A file of a kind :mod:`torture_stats.readers` can read (``.txt``:
-        UTF-8, UTF-16 with a byte-order mark, or cp1252).
+        A file of a kind :mod:`torture_stats.readers` can read: ``.txt``
+        (UTF-8, UTF-16 with a byte-order mark, or cp1252), ``.pdf`` (with a
+        text layer, or scanned and read through OCR), ``.docx``.
     source : str, optional
         What to record as the document's ``source``; defaults to *path*.
 
@@ -261,7 +262,7 @@ _CLOSING = re.compile(r"^[ \t]*Accept,? (?:Excellency|Sir|Madam)[^\n]*(?:\n.*)*\
 _LONE_BAR = re.compile(r"(?<=\s)\|(?=\s)")
 _FLAT_ORDINAL = re.compile(r"\b(\d{1,3})[\"”“'’]+(?=\s+(?:session|meeting|periodic|report))")
 _GLUED_YEARS = re.compile(r"\b((?:19|20)\d\d)((?:19|20)\d\d)\b")
-_LINE_HYPHEN = re.compile(r"\b([A-Za-z]+)-[ \t]*\n[ \t\n]*([a-z][A-Za-z]*)")
+_LINE_HYPHEN = re.compile(r"\b([A-Za-z]+)-[ \t]*[\n\f][ \t\n\f]*([a-z][A-Za-z]*)")
 _COMPOUND_PREFIXES = frozenset(
     "ill self non co anti pre post well follow cross inter multi semi sub vice long short high low full part".split()
 )
