@@ -6,9 +6,9 @@ import os
 import shutil
 
 import pytest
-
 from corpus_eval import CORPUS, DOCUMENT_FIELDS, expected
 from document_writers import write_docx, write_scanned_pdf, write_text_pdf
+
 from torture_stats import read_document
 from torture_stats.extract import extract_grades
 
