@@ -41,3 +41,19 @@ def test_folder_with_bad_files_goes_on_and_says_what_it_skipped(tmp_path):
     assert "empty.txt: empty file" in result.stderr
     assert "scan.pdf" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_figures_and_residuals_on_a_folder_of_mixed_files(tmp_path):
+    from corpus_eval import CORPUS
+
+    shutil.copytree(CORPUS / "letters", tmp_path / "letters")
+    shutil.copy(SEED, tmp_path / "seed.txt")
+    (tmp_path / "notes.md").write_text("not a document\n", encoding="utf-8")
+    figures = run("extract", "--table", "figures", str(tmp_path))
+    residuals = run("extract", "--table", "residuals", str(tmp_path))
+    assert figures.returncode == residuals.returncode == 1
+    assert "notes.md: unsupported file type" in figures.stderr
+    table = pd.read_csv(io.StringIO(figures.stdout))
+    assert table["doc_id"].nunique() == 17
+    assert len(table) >= 150
+    assert len(pd.read_csv(io.StringIO(residuals.stdout))) == 1
