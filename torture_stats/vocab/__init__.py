@@ -150,7 +150,7 @@ def bound_of_phrase() -> dict[str, str]:
 @cache
 def attribution_cues() -> tuple[tuple[re.Pattern[str], str], ...]:
     """(pattern, reported_by) pairs that attribute a figure to its reporter."""
-    return tuple((re.compile(r["pattern"], re.I), r["reported_by"]) for r in _rows("attribution.csv"))
+    return tuple((re.compile(_expand_gaps(r["pattern"]), re.I), r["reported_by"]) for r in _rows("attribution.csv"))
 
 
 @cache
