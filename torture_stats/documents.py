@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -259,7 +260,7 @@ def _line_spans(regex: re.Pattern[str], group: str, repaired: MappedText, clean:
 _ADDRESSEE = re.compile(r"^[ \t]*H\.\s?E\.[^\n]*\n(?:[^\n]*\n){0,10}?[^\n]*\bE-?mail:[^\n]*(?:\n|$)", re.M)
 _PAGE_NUMBER_LINE = re.compile(r"^[ \t]*(?:-\s*\d{1,3}\s*-|Page\s+\d+(?:\s+of\s+\d+)?|\d{1,3})[ \t]*$", re.M | re.I)
 _CLOSING = re.compile(r"^[ \t]*Accept,? (?:Excellency|Sir|Madam)[^\n]*(?:\n.*)*\Z", re.M)
-_LONE_BAR = re.compile(r"(?<=\s)\|(?=\s)")
+_LONE_BAR = re.compile(r"\|(?<=\s\|)(?=\s)")  # a bar between spaces; the literal first makes the scan fast
 _FLAT_ORDINAL = re.compile(r"\b(\d{1,3})[\"”“'’]+(?=\s+(?:session|meeting|periodic|report))")
 _GLUED_YEARS = re.compile(r"\b((?:19|20)\d\d)((?:19|20)\d\d)\b")
 _LINE_HYPHEN = re.compile(r"\b([A-Za-z]+)-[ \t]*[\n\f][ \t\n\f]*([a-z][A-Za-z]*)")
@@ -321,9 +322,13 @@ def _repair_symbol_match(match: re.Match[str]) -> str | None:
     return fixed + trailing
 
 
+_WHITESPACE_TO_FOLD = re.compile(r"\s{2,}|[^\S ]")
+
+
 def fold_whitespace(text: MappedText) -> MappedText:
     """Fold every run of white space into one space; strip the ends."""
-    folded = text.sub(re.compile(r"\s+"), lambda m: None if m.group(0) == " " else " ")
+    # only runs that are not already one plain space need an edit: a lone space is left alone
+    folded = text.sub(_WHITESPACE_TO_FOLD, lambda m: " ")
     leading = len(folded.text) - len(folded.text.lstrip())
     trailing = len(folded.text.rstrip())
     return folded.edit([(0, leading, ""), (trailing, len(folded.text), "")])
@@ -341,7 +346,9 @@ def _page_starts(text: str) -> Iterator[int]:
 # --- sections and paragraph references ---------------------------------------
 
 _HEADING = re.compile(
-    r"^[ \t]*(?P<topic>[^\n()]{3,200}?)[ \t]*"
+    # the lookahead (the line's first "(" opens a paragraph reference) changes no match: it skips other lines fast
+    r"^(?=[^\n(]*\((?:paras?\.|paragraphs?))"
+    r"[ \t]*(?P<topic>[^\n()]{3,200}?)[ \t]*"
     r"\((?P<ref>(?:paras?\.|paragraphs?)\s*(?:[^()\n]|\([^()\n]*\))*?)"
     r"(?:\s+of\s+(?:the\s+)?(?:Committee[’']s\s+)?concluding\s+observations)?\)[ \t]*$",
     re.M | re.I,
@@ -476,7 +483,7 @@ def describe(text: str, sections: list[Section]) -> dict:
     return {
         "kind": kind,
         "treaty": treaty or (co.body if co else None),
-        "state": vocab.state_short_name(iso3) if iso3 else None,
+        "state": _state_short_name(iso3) if iso3 else None,
         "iso3": iso3,
         "cycle": cycle or (co.cycle if co else None),
         "co_symbol": co.text if co else None,
@@ -488,6 +495,11 @@ def describe(text: str, sections: list[Section]) -> dict:
         "session_end": end,
         "followup_paragraphs": " ".join(_followup_paragraphs(head, sections)) or None,
     }
+
+
+@cache
+def _state_short_name(iso3: str) -> str:
+    return vocab.state_short_name(iso3)  # a frame lookup: cached, as every document asks it
 
 
 def _treaty(head: str) -> str | None:
