@@ -16,14 +16,20 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import re
 import shutil
+import signal
 import subprocess
+import threading
 import time
+import unicodedata
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -41,42 +47,256 @@ class RawText:
     page_starts: tuple[int, ...] | None = None
 
 
+# --- limits -------------------------------------------------------------------------
+
+#: the largest file read, by suffix; a larger one is refused by its size, before a byte of it is read
+MAX_FILE_BYTES = {".txt": 20 * 2**20, ".pdf": 200 * 2**20, ".docx": 50 * 2**20}
+#: the most characters a document may hold once read (about 3,000 pages); more is refused
+MAX_TEXT_CHARS = 5_000_000
+#: seconds one document may take to be read and extracted, unless the environment variable
+#: ``TORTURE_STATS_DOCUMENT_TIMEOUT_S`` says otherwise; ``0`` turns the limit off
+DOCUMENT_TIMEOUT_S = 600.0
+#: the share of control, unassigned or private-use characters above which a text is not taken for text
+MAX_ODD_CHAR_SHARE = 0.02
+#: the share of non-ASCII characters above which bytes that are not UTF-8 are not taken for cp1252 text
+MAX_CP1252_NON_ASCII_SHARE = 0.2
+
+
 def read_raw(path: Path) -> RawText:
-    """Read *path* with the reader for its suffix."""
+    """Read *path* with the reader for its suffix.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+
+    Returns
+    -------
+    RawText
+
+    Raises
+    ------
+    DocumentError
+        The file is missing, not a regular file, of an unsupported kind, larger
+        than ``MAX_FILE_BYTES`` allows for its kind, cannot be read by its
+        reader, or holds more than ``MAX_TEXT_CHARS`` characters.
+    """
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         allowed = ", ".join(sorted(READERS))
         raise DocumentError(path, f"unsupported file type {path.suffix or '(none)'!r}; readable: {allowed}")
+    limit = MAX_FILE_BYTES[path.suffix.lower()]
     try:
-        data = path.read_bytes()
+        if path.exists() and not path.is_file():
+            # a folder, a FIFO or a device: reading it could block or never end
+            raise DocumentError(path, "not a regular file")
+        size = path.stat().st_size
+        if size > limit:
+            raise DocumentError(path, f"refused: {_megabytes(size)}, more than the {_megabytes(limit)} allowed")
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)  # the file may have grown since stat
     except OSError as exc:
         raise DocumentError(path, f"cannot read: {exc.strerror or exc}") from None
-    return reader(path, data)
+    if len(data) > limit:
+        raise DocumentError(path, f"refused: more than the {_megabytes(limit)} allowed")
+    raw = reader(path, data)
+    if len(raw.text) > MAX_TEXT_CHARS:
+        raise DocumentError(path, f"refused: {len(raw.text):,} characters of text, more than {MAX_TEXT_CHARS:,}")
+    return raw
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.0f} MB" if size >= 2**20 else f"{size:,} bytes"
+
+
+class _OutOfTime(BaseException):
+    """Raised by the alarm; a BaseException, so that no library's ``except Exception`` swallows it."""
+
+
+@contextmanager
+def time_limit(path: object, seconds: float | None = None) -> Iterator[None]:
+    """Refuse a document whose reading and extraction take longer than *seconds*.
+
+    Parameters
+    ----------
+    path : path or str
+        The document, named in the error.
+    seconds : float, optional
+        The limit; by default ``TORTURE_STATS_DOCUMENT_TIMEOUT_S`` from the
+        environment, else ``DOCUMENT_TIMEOUT_S``. ``0`` means no limit.
+
+    Raises
+    ------
+    DocumentError
+        The work inside the ``with`` block took longer than the limit.
+
+    Notes
+    -----
+    The limit is a ``SIGALRM`` timer, which interrupts Python code and regular
+    expressions alike. Signals reach only the main thread, so in any other
+    thread (or where ``SIGALRM`` does not exist, as on Windows) the block runs
+    without a limit; sizes are still bounded by ``MAX_FILE_BYTES`` and
+    ``MAX_TEXT_CHARS``.
+
+    Examples
+    --------
+    >>> with time_limit("letter.txt", 5):
+    ...     pass
+    """
+    if seconds is None:
+        seconds = _timeout_from_environment()
+    usable = seconds > 0 and hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _OutOfTime:
+        raise DocumentError(path, f"refused: reading and extracting took more than {seconds:g} s") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _timeout_from_environment() -> float:
+    value = os.environ.get("TORTURE_STATS_DOCUMENT_TIMEOUT_S", "").strip()
+    if not value:
+        return DOCUMENT_TIMEOUT_S
+    try:
+        return float(value)
+    except ValueError:
+        log.warning(
+            "TORTURE_STATS_DOCUMENT_TIMEOUT_S=%r is not a number of seconds; using %s", value, DOCUMENT_TIMEOUT_S
+        )
+        return DOCUMENT_TIMEOUT_S
+
+
+# --- plain text ---------------------------------------------------------------------
 
 
 def read_txt(path: Path, data: bytes) -> RawText:
-    """Read a plain-text file (UTF-8, UTF-16 with a byte-order mark, or cp1252)."""
+    """Read a plain-text file (UTF-8, UTF-16 or UTF-32 with a byte-order mark, or cp1252)."""
     return RawText(decode_text(data, path), hashlib.sha256(data).hexdigest())
 
 
 def decode_text(raw: bytes, path: object = "<bytes>") -> str:
-    """Decode the bytes of a text file; raise DocumentError for non-text."""
+    """Decode the bytes of a text file; refuse bytes that are not plausibly text.
+
+    Parameters
+    ----------
+    raw : bytes
+        The file's content.
+    path : path or str
+        Named in errors and warnings.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    DocumentError
+        The bytes are empty, binary (NUL bytes, or too many control
+        characters), UTF-16 or UTF-32 without a byte-order mark, damaged
+        UTF-16/UTF-32, or neither UTF-8 nor plausible cp1252.
+
+    Notes
+    -----
+    UTF-8 (with or without a signature) is tried first, then cp1252, the
+    usual encoding of Western European text saved on Windows. Bytes in
+    another encoding, such as Shift-JIS or KOI8-R, often decode as cp1252
+    too, into mojibake; such a decoding is refused when more than
+    ``MAX_CP1252_NON_ASCII_SHARE`` of its non-space characters are not ASCII
+    (French or Spanish text has a few per cent). Any decoding is refused when
+    more than ``MAX_ODD_CHAR_SHARE`` of its characters are control (other than
+    tab, line and page breaks), unassigned or private-use characters, or
+    U+FFFD; fewer are kept, with a warning, so that offsets stay true.
+
+    Examples
+    --------
+    >>> decode_text("Comité".encode("cp1252"))
+    'Comité'
+    >>> decode_text("Комитет против пыток".encode("koi8_r"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    torture_stats.errors.DocumentError: <bytes>: text in an unknown encoding: not UTF-8, and as cp1252 ...
+    """
     if not raw.strip():
         raise DocumentError(path, "empty file")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
+    for bom, codec in (
+        (b"\xff\xfe\x00\x00", "utf-32"),
+        (b"\x00\x00\xfe\xff", "utf-32"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if raw.startswith(bom):
+            try:
+                text = raw.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise DocumentError(path, f"damaged {codec.upper()} text ({exc.reason} at byte {exc.start})") from None
+            return _plausible(text, path, codec.upper())
     if b"\x00" in raw:
-        raise DocumentError(path, "binary content (NUL bytes) in a text file")
+        raise DocumentError(path, _nul_problem(raw))
     try:
-        return raw.decode("utf-8-sig")
+        return _plausible(raw.decode("utf-8-sig"), path, "UTF-8")
     except UnicodeDecodeError:
         pass
     try:
         text = raw.decode("cp1252")
     except UnicodeDecodeError:
-        raise DocumentError(path, "text in an unknown encoding (neither UTF-8, UTF-16 nor cp1252)") from None
+        raise DocumentError(
+            path, "text in an unknown encoding: neither UTF-8, UTF-16 with a byte-order mark, nor cp1252"
+        ) from None
+    visible = [ch for ch in text if not ch.isspace()]
+    share = sum(ord(ch) > 127 for ch in visible) / max(len(visible), 1)
+    if share > MAX_CP1252_NON_ASCII_SHARE:
+        raise DocumentError(
+            path, f"text in an unknown encoding: not UTF-8, and as cp1252 it would be {share:.0%} non-ASCII (mojibake)"
+        )
+    text = _plausible(text, path, "cp1252")
     log.warning("%s: not UTF-8; read as cp1252", path)
     return text
+
+
+#: control characters that belong in text: tab, line feed, vertical tab, form feed, carriage return
+_TEXT_CONTROLS = frozenset("\t\n\x0b\x0c\r")
+
+
+def _plausible(text: str, path: object, encoding: str) -> str:
+    """*text* unchanged, unless too many of its characters are control, unassigned or private-use ones."""
+    odd = sum(n for ch, n in Counter(text).items() if _is_odd(ch))
+    if odd > MAX_ODD_CHAR_SHARE * len(text):
+        raise DocumentError(
+            path,
+            f"not plausible as {encoding} text: {odd / len(text):.0%} of its characters are control, unassigned "
+            "or private-use characters (binary, or another encoding)",
+        )
+    if odd:
+        log.warning("%s: %d control, unassigned or private-use characters, kept as they are", path, odd)
+    return text
+
+
+def _is_odd(ch: str) -> bool:
+    return ch not in _TEXT_CONTROLS and (ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs"))
+
+
+def _nul_problem(raw: bytes) -> str:
+    """Why bytes with NULs are refused: UTF-16 or UTF-32 text without a byte-order mark, or binary."""
+    head = raw[:4096]
+    if len(head) >= 8:
+        zeros = [sum(1 for b in head[i::4] if b == 0) / len(head[i::4]) for i in range(4)]
+        if min(zeros[1:]) > 0.9 or min(zeros[:3]) > 0.9:
+            return "text in UTF-32 without a byte-order mark: save it as UTF-8"
+        odd, even = (zeros[1] + zeros[3]) / 2, (zeros[0] + zeros[2]) / 2
+        if max(odd, even) > 0.6 and min(odd, even) < 0.1:
+            return "text in UTF-16 without a byte-order mark: save it as UTF-8"
+    return "binary content (NUL bytes) in a text file"
 
 
 def _refuse_empty(path: Path, data: bytes) -> None:
@@ -107,6 +327,9 @@ def join_pages(pages: list[str]) -> tuple[str, tuple[int, ...]]:
 MIN_TEXT_LAYER_CHARS = 20
 #: resolution at which scanned pages are rendered for OCR
 OCR_DPI = 300
+#: the most pixels a page is rendered with for OCR (an A4 page at 300 dpi has 8.7 million); a larger page is
+#: rendered at a lower resolution, so that a PDF declaring a huge page cannot exhaust memory
+MAX_OCR_PIXELS = 40_000_000
 #: Tesseract's language(s), as given to ``tesseract -l``
 OCR_LANGUAGES = "eng"
 #: seconds Tesseract may spend on one page
@@ -241,7 +464,10 @@ def ocr_pdf(path: Path, data: bytes) -> list[str]:
     pages = []
     try:
         for number in range(1, len(pdf) + 1):
-            image = pdf[number - 1].render(scale=OCR_DPI / 72, grayscale=True).to_pil()
+            page = pdf[number - 1]
+            width, height = page.get_size()  # in points, 72 to the inch
+            scale = min(OCR_DPI / 72, (MAX_OCR_PIXELS / max(width * height, 1.0)) ** 0.5)
+            image = page.render(scale=scale, grayscale=True).to_pil()
             png = io.BytesIO()
             image.save(png, format="PNG")
             pages.append(_tesseract(tesseract, png.getvalue(), path, number))

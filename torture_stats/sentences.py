@@ -10,6 +10,10 @@ _ABBREVIATIONS = {
     "st", "vol", "p", "pp", "h.e", "cf", "op", "cit", "approx", "fig", "sect",
 }  # fmt: skip
 _SENTENCE_END = re.compile(r"[.!?;][\"”’)]*\s+(?=[\"“(]?[A-Z0-9])")
+#: a "sentence" longer than this (a table flattened to one line, a text without full stops) is cut at white
+#: space, so that the work done per number stays bounded; real sentences are far shorter (the longest in the
+#: test corpora has under 600 characters)
+MAX_SENTENCE_CHARS = 2000
 
 
 def sentence_bounds(text: str, breaks: list[int]) -> list[tuple[int, int]]:
@@ -21,4 +25,17 @@ def sentence_bounds(text: str, breaks: list[int]) -> list[tuple[int, int]]:
             continue
         cuts.add(match.end())
     points = sorted(cuts)
-    return [(a, b) for a, b in itertools.pairwise(points) if b > a]
+    return [piece for a, b in itertools.pairwise(points) if b > a for piece in _bounded(text, a, b)]
+
+
+def _bounded(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut after white space into pieces of at most ``MAX_SENTENCE_CHARS`` (where it can be)."""
+    pieces = []
+    while end - start > MAX_SENTENCE_CHARS:
+        limit = start + MAX_SENTENCE_CHARS
+        space = max(text.rfind(" ", start + 1, limit), text.rfind("\n", start + 1, limit))
+        cut = space + 1 if space > start else limit
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
