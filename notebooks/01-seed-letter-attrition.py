@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import torture_stats as ts
-from torture_stats import plot
+from torture_stats import evidence, plot
 
 pd.set_option("display.max_colwidth", 80)
 
@@ -46,6 +46,16 @@ documents.T
 # %%
 figures = ts.load("figures")
 figures[["paragraph", "measure", "value", "unit", "period_start", "period_end", "reported_by", "evidence"]]
+
+# %% [markdown]
+# ## The letter with its evidence highlighted
+#
+# Shaded: the words each figure was read from; marked: the number as printed. Hover a
+# number for its measure, value, unit and period.
+
+# %%
+letter_id = documents.loc[documents["kind"] == "followup_letter", "doc_id"].iloc[0]
+evidence.highlight(evidence.document_text(letter_id), figures, doc_id=letter_id)
 
 # %% [markdown]
 # ## Grades

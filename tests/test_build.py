@@ -28,7 +28,9 @@ def test_build_twice_gives_identical_bytes(project):
     second = (_digests(project / "data" / "processed"), _digests(project / "reports" / "figures"))
     assert first == second
     assert {f"{t}.{ext}" for t in TABLE_ORDER for ext in ("csv", "parquet")} <= set(first[0])
-    assert {"attrition_chains.pdf", "attrition_chains.svg", "attrition_chains.png"} <= set(first[1])
+    from torture_stats.report_figures import REPORT_FIGURES
+
+    assert {f"{name}.{ext}" for name in REPORT_FIGURES for ext in ("pdf", "svg", "png", "json")} <= set(first[1])
 
 
 def test_processed_tables_follow_their_declaration(built_project):

@@ -1,4 +1,4 @@
-"""The command line: ``torture-stats extract …`` and ``torture-stats build``."""
+"""The command line: ``torture-stats extract …``, ``build``, ``manifest`` and ``report ISO3``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--root", default=None, help="project root (default: current directory)")
     build.add_argument("--no-figures", action="store_true", help="skip drawing reports/figures")
 
+    report = commands.add_parser("report", help="write one self-contained HTML page for a State")
+    report.add_argument("iso3", metavar="ISO3", help="the State's ISO 3166-1 alpha-3 code, e.g. KAZ")
+    report.add_argument("--output", default=None, help="file to write (default: reports/state/<ISO3>.html)")
+    report.add_argument("--root", default=None, help="project root (default: current directory)")
+
     manifest = commands.add_parser("manifest", help="check data/raw against data/raw/sources.csv")
     manifest.add_argument("--root", default=None, help="project root (default: current directory)")
     manifest.add_argument(
@@ -50,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _extract(args.paths, args.table, args.format)
         if args.command == "manifest":
             return _manifest(args.root, update=args.update)
+        if args.command == "report":
+            return _report(args.iso3, args.root, args.output)
         return _build(args.root, figures=not args.no_figures)
     except TortureStatsError as exc:
         print(f"torture-stats: {exc}", file=sys.stderr)
@@ -112,4 +119,12 @@ def _manifest(root: str | None, *, update: bool) -> int:
             print(f"updated checksum of data/raw/{path}")
     manifest = verify_raw(raw)
     print(f"{len(manifest)} raw files match data/raw/sources.csv")
+    return EXIT_OK
+
+
+def _report(iso3: str, root: str | None, output: str | None) -> int:
+    from torture_stats.report import state_report
+
+    path = state_report(iso3, root=root, output=output)
+    print(f"wrote {path}")
     return EXIT_OK
