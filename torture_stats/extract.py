@@ -33,7 +33,8 @@ NUMBER = re.compile(
     rf"(?=[\d{_NUMBER_FIRST}])"
     r"(?<![\w.,/\-])(?:"
     r"(?P<digits>\d{1,3}(?:(?:,|[ \u00a0\u202f])\d{3})+(?:\.\d+)?(?![\d,]\d)|\d+(?:\.\d+)?)"
-    rf"|(?P<words>(?:{_WORD_NUMBER})(?:[- ](?:{_UNITS}))?(?:\s+(?:hundred|thousand))?)"
+    rf"|(?P<words>(?:{_WORD_NUMBER})(?:[- ](?:{_UNITS}))?"
+    rf"(?:\s+hundred(?:\s+(?:and\s+)?(?:{_WORD_NUMBER})(?:[- ](?:{_UNITS}))?)?)?(?:\s+thousand)?)"
     r")(?![\w])"
     r"(?P<scale>\s+(?:million|billion|thousand))?"
     r"(?P<percent>\s?(?:%|per\s?cent\b|percent\b))?",
@@ -69,6 +70,8 @@ def parse_number(text: str) -> float:
     for word in re.split(r"[-\s]+", cleaned):
         if word in vocab.NUMBER_WORDS:
             current += vocab.NUMBER_WORDS[word]
+        elif word == "and":
+            continue
         elif word == "hundred":
             current = max(current, 1) * 100
         elif word in ("thousand", "million", "billion"):
@@ -149,10 +152,23 @@ _SUBJECT_TAIL = re.compile(
     r"(?=\s*[,.;:()]|\s+(?:and|under|in|during|from|since|between|at|who|which|were|was|had|have|as|by|to)\b|$)",
     re.I,
 )
-_PER = re.compile(r"\s+(?:per|for (?:each|every))\s+(?P<per>[a-z]+)", re.I)
+_NOT_A_NOUN = (
+    r"(?!(?:and|or|in|at|of|for|during|since|from|with|but|while|to|on|is|are|was|were|has|have|had|remains?"
+    r"|being|been|will|would|can|could|may|must|should)\b)"
+)
+_PER = re.compile(
+    rf"\s+(?:per|for (?:each|every))\s+(?P<per>(?:{_NOT_A_NOUN}[a-z-]+\s+)?{_NOT_A_NOUN}[a-z-]+)(?![\w-])", re.I
+)
 _STATUS = re.compile(r"\b(?P<status>ongoing|pending|current(?:ly)?)\s+(?:[\w-]+\s+){0,3}$", re.I)
 _ELLIPSIS = re.compile(
     r"\s*(?:for|in|of|concerning|under|against)\s+(?!(?:the|a|an|which|whom|them|those|these)\b)", re.I
+)
+#: "61 of them by suicide": a part of the figure before it, unless a verb follows and names its own measure
+_OF_THEM = re.compile(
+    r"\s+of\s+(?:them|those|these|which|whom)\b"
+    r"(?!(?:\s+[a-z]+)?\s+(?:were|was|had|have|has|are|is|led|resulted|gave|went|reached|received|took|died)\b)"
+    r"(?:\s+(?P<rest>[A-Za-z’'-]+(?:\s+[A-Za-z’'-]+){0,3}?))?(?=\s*[,;.)]|\s+(?:and|in|during|from|since)\b|$)",
+    re.I,
 )
 _SUBSET = re.compile(r"\b(?:including|of whom|of which|among them|among whom|among which)\s+$", re.I)
 _SUBSET_WORDS = re.compile(
@@ -162,6 +178,8 @@ _TOTAL = re.compile(r"(?:out of|of|from)?\s*(?:a|the)\s+total\s+of\s+$|\bin\s+to
 _CURRENCY_BEFORE = re.compile(
     r"(?P<cur>" + "|".join(re.escape(c) for c in sorted(vocab.currencies(), key=len, reverse=True)) + r")\s?$"
 )
+#: "1.8 million Tunisian dinars (TND)": the code in brackets settles the currency
+_CURRENCY_CODE_AFTER = re.compile(r"(?:\s+[A-Za-z’'-]+){0,3}?\s+\((?P<code>[A-Z]{3})\)")
 _CURRENCY_AFTER = re.compile(
     r"\s+(?P<cur>" + "|".join(re.escape(c) for c in sorted(vocab.currencies(), key=len, reverse=True)) + r")\b"
 )
@@ -371,8 +389,12 @@ def _classify(
         cand.currency = vocab.currency_code(currency.group("cur"), iso3)
         lead -= len(currency.group(0))
     after_currency = _CURRENCY_AFTER.match(text, cand.end, s_end)
+    code_after = _CURRENCY_CODE_AFTER.match(text, cand.end, s_end)
     cue_from = cand.end
-    if cand.currency is None and after_currency:
+    if cand.currency is None and code_after and code_after.group("code") in vocab.currencies():
+        cand.currency = code_after.group("code")
+        cue_from = code_after.end()
+    elif cand.currency is None and after_currency:
         cand.currency = vocab.currency_code(after_currency.group("cur"), iso3)
         cue_from = after_currency.end()
     cand.evidence_start, cand.evidence_end = lead, cue_from
@@ -398,7 +420,12 @@ def _classify(
         weight = before_len + (len(after_match.group(0)) - len(modifier) if after_match else 0)
         if best is None or weight > best[0]:
             best = (weight, cue, before_len, after_match, modifier)
-    if best is not None:
+    of_them = _OF_THEM.match(text, cand.end, s_end)
+    if of_them and previous is not None and previous.measure and (best is None or best[2] == 0):
+        cand.measure = previous.measure
+        cand.subject = of_them.group("rest") or None
+        cand.evidence_end = of_them.end()
+    elif best is not None:
         _, cue, before_len, after_match, modifier = best
         cand.measure = cue.measure
         cand.evidence_start = lead - before_len
@@ -449,8 +476,8 @@ def _classify(
 
 def _period(doc: Document, text: str, cand: _Candidate, s_start: int, s_end: int, section: Section | None):
     periods = find_periods(text, s_start, s_end)
-    after = [p for p in periods if p.span[0] >= cand.evidence_end]
-    before = [p for p in periods if p.span[1] <= cand.evidence_start]
+    after = [p for p in periods if p.span[0] >= cand.end]
+    before = [p for p in periods if p.span[1] <= cand.start]
     if after:
         return after[0]
     if before:
@@ -465,7 +492,7 @@ def _period(doc: Document, text: str, cand: _Candidate, s_start: int, s_end: int
 def _reporter(text: str, cand: _Candidate, s_start: int, s_end: int) -> str | None:
     best: tuple[int, int, str] | None = None
     for regex, who in vocab.attribution_cues():
-        for match in regex.finditer(text, s_start, cand.evidence_start):
+        for match in regex.finditer(text, s_start, cand.start):
             key = (match.end(), len(match.group(0)), who)
             if best is None or key[:2] > best[:2]:
                 best = key
@@ -556,7 +583,7 @@ def _figure_row(doc: Document, cand: _Candidate, section, s_start: int, s_end: i
         "page": doc.page_at(span_start),
         "span_start": span_start,
         "span_end": span_end,
-        "evidence": " ".join(doc.text[span_start:span_end].split()),
+        "evidence": " ".join(text[cand.evidence_start : cand.evidence_end].split()),
         "method": "pattern",
         "flag": flag,
     }
@@ -573,7 +600,7 @@ def _residual_row(doc: Document, cand: _Candidate, section, s_start: int, s_end:
         "page": doc.page_at(span_start),
         "span_start": span_start,
         "span_end": span_end,
-        "evidence": " ".join(doc.text[span_start:span_end].split()),
+        "evidence": " ".join(doc.clean.text[lo:hi].split()),
     }
 
 
