@@ -5,27 +5,38 @@ extracts each document, validates the tables against their declarations,
 writes them (CSV and Parquet, with ``datapackage.json`` and a data
 dictionary) into a fresh folder that replaces ``data/processed`` only once it
 is complete, and draws the report figures.
+
+Documents are read and extracted one at a time by :func:`extract_document`,
+in this process, in a pool of worker processes (``jobs``) or on a Dask
+cluster (``engine="dask"``); the results come back in manifest order, so the
+tables are the same byte for byte whichever runs them. Each result is kept in
+a cache (``data/interim/extract-cache``) under the raw file's sha256 and a
+fingerprint of the extractor (library version, vocabularies and code), so a
+rebuild extracts only new or changed files. Texts are never all held at once:
+workers read their own files and the rows are gathered table by table.
 """
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import io
 import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from torture_stats import schema
 from torture_stats.curated import CURATED_TABLES, conflicts, read_curated
-from torture_stats.documents import read_document
-from torture_stats.errors import DocumentError, SchemaError
-from torture_stats.extract import extract_document_row, extract_grades, extract_tables
+from torture_stats.errors import DocumentError, SchemaError, TortureStatsError
 from torture_stats.manifest import verify_raw
 from torture_stats.normalise import attrition_steps
 from torture_stats.paths import project_paths
@@ -39,18 +50,51 @@ TABLE_ORDER = (
 )  # fmt: skip
 
 
+#: documents handed to a worker at a time
+CHUNK_SIZE = 32
+#: fewer documents to extract than this are extracted in this process: starting workers would cost more
+MIN_PARALLEL_DOCUMENTS = 64
+ENGINES = ("process", "dask")
+#: the modules whose code decides what extraction returns (part of the cache fingerprint)
+_EXTRACTION_MODULES = ("documents", "extract", "readers", "sentences", "symbols", "textmap", "schema")
+
+
 @dataclass(frozen=True)
 class BuildReport:
-    """What a build read, skipped and wrote."""
+    """What a build read, skipped and wrote.
+
+    ``extracted`` documents were read and extracted in this build, ``cached``
+    ones came from the extraction cache; ``seconds`` is the wall time.
+    """
 
     documents: int
     skipped: tuple[tuple[str, str], ...]
     rows: dict
     processed: Path
     figures: tuple[Path, ...]
+    extracted: int = 0
+    cached: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line: documents, figures, grades, skipped, how many came from the cache, time."""
+        return (
+            f"{self.documents} documents, {self.rows['figures']} figures, {self.rows['grades']} grades, "
+            f"{len(self.skipped)} skipped ({self.extracted} extracted, {self.cached} from cache) "
+            f"in {self.seconds:.1f} s"
+        )
 
 
-def build(root: str | Path | None = None, *, figures: bool = True) -> BuildReport:
+def build(
+    root: str | Path | None = None,
+    *,
+    figures: bool = True,
+    jobs: int | None = 1,
+    engine: str = "process",
+    scheduler: str | None = None,
+    cache: bool = True,
+    progress: bool | None = False,
+) -> BuildReport:
     """Rebuild ``data/processed`` (and ``reports/figures``) from ``data/raw``.
 
     Parameters
@@ -59,6 +103,25 @@ def build(root: str | Path | None = None, *, figures: bool = True) -> BuildRepor
         Project root; see :func:`torture_stats.paths.project_paths`.
     figures : bool
         Also draw the report figures.
+    jobs : int or None
+        Worker processes for reading and extracting documents; ``None`` for
+        one per core, ``1`` (the default) to extract in this process. Small
+        builds (fewer than ``MIN_PARALLEL_DOCUMENTS`` documents to extract)
+        always run in this process.
+    engine : {"process", "dask"}
+        ``"dask"`` runs the same per-document function on a Dask cluster
+        (``pip install torture_stats[dask]``): the one at *scheduler*, or a
+        local cluster of *jobs* workers.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``), with
+        ``engine="dask"``. Its workers are sent each file's bytes, so they
+        need not see this machine's disk.
+    cache : bool
+        Reuse, and keep, each document's extraction in
+        ``data/interim/extract-cache``. The tables are the same either way.
+    progress : bool or None
+        Show a progress bar on stderr; ``None`` shows it only on a terminal
+        and not in CI (``CI=true``).
 
     Returns
     -------
@@ -71,10 +134,24 @@ def build(root: str | Path | None = None, *, figures: bool = True) -> BuildRepor
         nothing is written.
     SchemaError
         A table fails validation; nothing is written.
+    ValueError
+        *engine* or *jobs* is not one of the allowed values.
     """
+    started = time.perf_counter()
+    if engine not in ENGINES:
+        raise ValueError(f"engine={engine!r}: allowed: {', '.join(map(repr, ENGINES))}")
+    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
+        raise ValueError(f"jobs={jobs!r}: give a whole number of processes ≥ 1, or None for one per core")
     paths = project_paths(root)
     manifest = verify_raw(paths.raw)
-    tables, skipped = _extract_all(paths.raw, manifest)
+    runner = _Runner(
+        jobs=jobs or os.cpu_count() or 1,
+        engine=engine,
+        scheduler=scheduler,
+        cache_dir=extraction_cache_dir(paths.root) if cache else None,
+        progress=_show_progress(progress),
+    )
+    tables, skipped = _extract_all(paths.raw, manifest, runner)
     tables.update(normalised_tables(tables, paths.raw))
     problems = [p for name in TABLE_ORDER for p in schema.validate(tables[name], name)]
     if problems:
@@ -91,10 +168,11 @@ def build(root: str | Path | None = None, *, figures: bool = True) -> BuildRepor
         rows={name: len(tables[name]) for name in TABLE_ORDER},
         processed=paths.processed,
         figures=written,
+        extracted=runner.extracted,
+        cached=runner.cached,
+        seconds=time.perf_counter() - started,
     )
-    log.info(
-        "built %s documents, %s figures, %s grades", report.documents, report.rows["figures"], report.rows["grades"]
-    )
+    log.info("built %s", report.summary())
     return report
 
 
@@ -122,45 +200,321 @@ def normalised_tables(tables: dict[str, pd.DataFrame], raw_dir: Path) -> dict[st
     }
 
 
-def _extract_all(raw_dir: Path, manifest: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], list[tuple[str, str]]]:
-    parts: dict[str, list[pd.DataFrame]] = {
-        "documents": [], "figures": [], "grades": [], "residuals": [], "session_trends": []
-    }  # fmt: skip
+def _extract_all(raw_dir: Path, manifest: pd.DataFrame, runner: _Runner) -> tuple[dict[str, pd.DataFrame], list]:
+    parts = {name: _TableParts(name) for name in ("documents", "figures", "grades", "residuals", "session_trends")}
     skipped: list[tuple[str, str]] = []
+    tasks = [
+        _Task(raw_dir / row.path, f"data/raw/{row.path}", row.sha256)
+        for row in manifest.itertuples(index=False)
+        if row.kind in DOCUMENT_KINDS
+    ]
+    try:
+        return _gather(raw_dir, manifest, runner.run(tasks), parts, skipped), skipped
+    finally:
+        runner.finish()
+
+
+def _gather(
+    raw_dir: Path, manifest: pd.DataFrame, results: Iterator[dict], parts: dict, skipped: list
+) -> dict[str, pd.DataFrame]:
     for row in manifest.itertuples(index=False):
         path = raw_dir / row.path
         if row.kind == "curated":
-            parts["documents"].append(_curated_document_row(row))
+            parts["documents"].add_rows([_curated_document_row(row)])
             if path.name in CURATED_TABLES:
                 table, frame = read_curated(path, row.sha256[:12])
-                parts[table].append(frame)
+                parts[table].add_frame(frame)
             continue
         if row.kind not in DOCUMENT_KINDS:
             continue
-        try:
-            doc = read_document(path, source=f"data/raw/{row.path}")
-        except DocumentError as exc:
-            log.error("%s", exc)
-            skipped.append((row.path, exc.problem))
+        result = next(results)
+        if "skipped" in result:
+            log.error("%s", DocumentError(f"data/raw/{row.path}", result["skipped"]))
+            skipped.append((row.path, result["skipped"]))
             continue
-        figures, residuals = extract_tables(doc)
-        parts["documents"].append(extract_document_row(doc))
-        parts["figures"].append(figures)
-        parts["grades"].append(extract_grades(doc))
-        parts["residuals"].append(residuals)
-    tables = {}
-    for name, frames in parts.items():
-        frames = [f for f in frames if not f.empty]
-        combined = pd.concat(frames, ignore_index=True) if frames else schema.empty_frame(name)
-        tables[name] = schema.conform(combined, name)
-    return tables, skipped
+        for name in ("documents", "figures", "grades", "residuals"):
+            parts[name].add_rows(result[name])
+    return {name: part.frame() for name, part in parts.items()}
 
 
-def _curated_document_row(row) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        [{"doc_id": row.sha256[:12], "source": f"data/raw/{row.path}", "sha256": row.sha256, "kind": "curated"}]
-    )
-    return schema.conform(frame, "documents")
+# --- one document ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Task:
+    path: Path
+    source: str
+    sha256: str
+    data: bytes | None = None
+
+
+def extract_document(path: str | Path, source: str, data: bytes | None = None) -> dict:
+    """Read and extract one document: the per-document work of a build.
+
+    Parameters
+    ----------
+    path : path
+        The raw file (its suffix picks the reader).
+    source : str
+        What to record as the document's ``source``.
+    data : bytes, optional
+        The file's bytes, when they were read elsewhere (a Dask worker on
+        another machine); by default the file is read from *path*.
+
+    Returns
+    -------
+    dict
+        ``{"documents": [row], "figures": [...], "grades": [...],
+        "residuals": [...]}``, each a list of rows (dicts of plain values),
+        or ``{"skipped": reason}`` for a file that cannot be read.
+    """
+    from torture_stats import readers
+    from torture_stats.documents import document_from_text
+    from torture_stats.extract import extract_records, grade_records
+
+    path = Path(path)
+    try:
+        if data is None:
+            raw = readers.read_raw(path)
+        else:
+            reader = readers.READERS.get(path.suffix.lower())
+            if reader is None:
+                allowed = ", ".join(sorted(readers.READERS))
+                raise DocumentError(path, f"unsupported file type {path.suffix or '(none)'!r}; readable: {allowed}")
+            raw = reader(path, data)
+        doc = document_from_text(raw.text, sha256=raw.sha256, source=source, page_starts=raw.page_starts)
+    except DocumentError as exc:
+        return {"skipped": exc.problem}
+    figures, residuals = extract_records(doc)
+    return {"documents": [doc.to_row()], "figures": figures, "grades": grade_records(doc), "residuals": residuals}
+
+
+def _extract_chunk(tasks: list[_Task]) -> list[dict]:
+    return [extract_document(t.path, t.source, t.data) for t in tasks]
+
+
+# --- the extraction cache ------------------------------------------------------------------------
+
+
+def extraction_cache_dir(root: str | Path | None = None) -> Path:
+    """The folder of cached extractions for the current extractor (one file per raw file's sha256).
+
+    Its name is a fingerprint of the library version, the vocabularies and
+    the extraction code, so that changing any of them starts a fresh cache.
+    """
+    return project_paths(root).root / "data" / "interim" / "extract-cache" / _extractor_fingerprint()
+
+
+_fingerprint: str | None = None
+
+
+def _extractor_fingerprint() -> str:
+    global _fingerprint
+    if _fingerprint is None:
+        import importlib
+
+        from torture_stats import __version__
+
+        digest = hashlib.sha256(__version__.encode())
+        vocab_dir = Path(__file__).with_name("vocab")
+        for path in sorted(vocab_dir.glob("*.csv")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        for name in _EXTRACTION_MODULES:
+            module = importlib.import_module(f"torture_stats.{name}")
+            digest.update(name.encode() + b"\0" + Path(module.__file__).read_bytes())
+        _fingerprint = digest.hexdigest()[:16]
+    return _fingerprint
+
+
+def _cache_path(cache_dir: Path, sha256: str) -> Path:
+    return cache_dir / sha256[:2] / f"{sha256}.json"
+
+
+def _read_cached(cache_dir: Path, task: _Task) -> dict | None:
+    try:
+        result = json.loads(_cache_path(cache_dir, task.sha256).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if result.get("documents"):
+        result["documents"][0]["source"] = task.source  # the same bytes may sit at another path
+    return result
+
+
+def _write_cached(cache_dir: Path, sha256: str, result: dict) -> None:
+    target = _cache_path(cache_dir, sha256)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}")
+    temporary.write_text(json.dumps(result, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def _prune_other_caches(cache_dir: Path) -> None:
+    """Remove the caches of other extractor fingerprints: their entries can never be used again."""
+    for folder in cache_dir.parent.iterdir() if cache_dir.parent.is_dir() else ():
+        if folder.is_dir() and folder != cache_dir:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- running the per-document work ------------------------------------------------------------
+
+
+def _show_progress(progress: bool | None) -> bool:
+    if progress is not None:
+        return progress
+    in_ci = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+    return sys.stderr.isatty() and not in_ci
+
+
+@dataclass
+class _Runner:
+    """Extracts documents from the cache, in this process, in a process pool or on Dask, in order."""
+
+    jobs: int
+    engine: str
+    scheduler: str | None
+    cache_dir: Path | None
+    progress: bool
+    extracted: int = 0
+    cached: int = 0
+    _bar: object = field(default=None, repr=False)
+    _close: list = field(default_factory=list, repr=False)
+
+    def run(self, tasks: list[_Task]) -> Iterator[dict]:
+        """Results of *tasks*, in their order."""
+        if self.cache_dir is not None:
+            _prune_other_caches(self.cache_dir)
+        cached = {}
+        if self.cache_dir is not None:
+            for index, task in enumerate(tasks):
+                if _cache_path(self.cache_dir, task.sha256).is_file():
+                    cached[index] = task
+        pending = [task for index, task in enumerate(tasks) if index not in cached]
+        if self.progress and tasks:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=len(tasks), unit="doc", desc="extracting", mininterval=0.5, file=sys.stderr)
+        fresh = self._fresh(pending)
+        return self._in_order(tasks, cached, fresh)
+
+    def _in_order(self, tasks: list[_Task], cached: dict[int, _Task], fresh: Iterator[dict]) -> Iterator[dict]:
+        for index, task in enumerate(tasks):
+            result = _read_cached(self.cache_dir, task) if index in cached else None
+            if result is None:
+                result = next(fresh) if index not in cached else extract_document(task.path, task.source)
+                self.extracted += 1
+                if self.cache_dir is not None:
+                    _write_cached(self.cache_dir, task.sha256, result)
+            else:
+                self.cached += 1
+            if self._bar is not None:
+                self._bar.update(1)
+            yield result
+
+    def _fresh(self, pending: list[_Task]) -> Iterator[dict]:
+        if self.engine == "dask":
+            return self._dask(pending)
+        if self.jobs > 1 and len(pending) >= MIN_PARALLEL_DOCUMENTS:
+            return self._pool(pending)
+        return (extract_document(t.path, t.source) for t in pending)
+
+    def _pool(self, pending: list[_Task]) -> Iterator[dict]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: a forked copy of a process with library threads (pyarrow) can deadlock
+        pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"))
+        self._close.append(lambda: pool.shutdown(cancel_futures=True))
+        log.info("extracting %s documents in %s processes", len(pending), self.jobs)
+        return _ordered(lambda chunk: pool.submit(_extract_chunk, chunk), _chunks(pending), window=4 * self.jobs)
+
+    def _dask(self, pending: list[_Task]) -> Iterator[dict]:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise TortureStatsError(
+                "engine 'dask' needs Dask's distributed scheduler: pip install 'torture_stats[dask]'"
+            ) from None
+        if self.scheduler:
+            client = Client(self.scheduler)
+        else:
+            cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+            client = Client(cluster)
+            self._close.append(cluster.close)
+        self._close.insert(0, client.close)
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        log.info("extracting %s documents on Dask (%s, %s workers)", len(pending), client.scheduler.address, workers)
+        remote = self.scheduler is not None
+
+        def submit(chunk: list[_Task]):
+            if remote:  # a remote worker may not see this disk: send the bytes
+                chunk = [_Task(t.path, t.source, t.sha256, t.path.read_bytes()) for t in chunk]
+            return client.submit(_extract_chunk, chunk, pure=False)
+
+        return _ordered(submit, _chunks(pending), window=4 * workers)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        for close in self._close:
+            close()
+        self._close.clear()
+
+
+def _chunks(tasks: list[_Task]) -> Iterator[list[_Task]]:
+    for start in range(0, len(tasks), CHUNK_SIZE):
+        yield tasks[start : start + CHUNK_SIZE]
+
+
+def _ordered(submit: Callable, chunks: Iterable[list[_Task]], window: int) -> Iterator[dict]:
+    """Results of every chunk, in order, with at most *window* chunks submitted and not yet consumed."""
+    queue: collections.deque = collections.deque()
+    chunks = iter(chunks)
+    for chunk in chunks:
+        queue.append(submit(chunk))
+        if len(queue) >= window:
+            break
+    while queue:
+        results = queue.popleft().result()
+        next_chunk = next(chunks, None)
+        if next_chunk is not None:
+            queue.append(submit(next_chunk))
+        yield from results
+
+
+class _TableParts:
+    """Rows of one table, gathered from many documents a block at a time, then one frame."""
+
+    BLOCK_ROWS = 50_000
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.rows: list[dict] = []
+        self.frames: list[pd.DataFrame] = []
+
+    def add_rows(self, rows: list[dict]) -> None:
+        self.rows.extend(rows)
+        if len(self.rows) >= self.BLOCK_ROWS:
+            self._flush()
+
+    def add_frame(self, frame: pd.DataFrame) -> None:
+        self._flush()
+        self.frames.append(frame)
+
+    def _flush(self) -> None:
+        if self.rows:
+            self.frames.append(schema.conform(pd.DataFrame(self.rows), self.name))
+            self.rows = []
+
+    def frame(self) -> pd.DataFrame:
+        self._flush()
+        frames = [f for f in self.frames if not f.empty]
+        combined = pd.concat(frames, ignore_index=True) if len(frames) > 1 else (frames[0] if frames else None)
+        self.frames = []
+        return schema.conform(combined, self.name) if combined is not None else schema.empty_frame(self.name)
+
+
+def _curated_document_row(row) -> dict:
+    return {"doc_id": row.sha256[:12], "source": f"data/raw/{row.path}", "sha256": row.sha256, "kind": "curated"}
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:

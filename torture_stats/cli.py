@@ -27,6 +27,16 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="rebuild data/processed and reports/figures from data/raw")
     build.add_argument("--root", default=None, help="project root (default: current directory)")
     build.add_argument("--no-figures", action="store_true", help="skip drawing reports/figures")
+    build.add_argument(
+        "--jobs", "-j", type=_positive_int, default=None, metavar="N", help="worker processes (default: all cores)"
+    )
+    build.add_argument(
+        "--engine", choices=("process", "dask"), default="process", help="run the per-document work locally or on Dask"
+    )
+    build.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786"
+    )
+    build.add_argument("--no-cache", action="store_true", help="extract every document again, ignoring the cache")
 
     report = commands.add_parser("report", help="write one self-contained HTML page for a State")
     report.add_argument("iso3", metavar="ISO3", help="the State's ISO 3166-1 alpha-3 code, e.g. KAZ")
@@ -57,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _manifest(args.root, update=args.update)
         if args.command == "report":
             return _report(args.iso3, args.root, args.output)
-        return _build(args.root, figures=not args.no_figures)
+        return _build(args)
     except TortureStatsError as exc:
         print(f"torture-stats: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -98,14 +108,28 @@ def _extract(paths: Sequence[str], table: str, fmt: str) -> int:
     return EXIT_SKIPPED if skipped else EXIT_OK
 
 
-def _build(root: str | None, *, figures: bool) -> int:
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number ≥ 1")
+    return int(text)
+
+
+def _build(args: argparse.Namespace) -> int:
     from torture_stats.build import build
 
-    report = build(root, figures=figures)
-    counts = ", ".join(f"{n} {name}" for name, n in report.rows.items())
-    print(f"built {report.processed}: {counts}; {len(report.figures)} figure files")
-    for path, problem in report.skipped:
-        print(f"torture-stats: skipped data/raw/{path}: {problem}", file=sys.stderr)
+    if args.scheduler and args.engine != "dask":
+        print("torture-stats: --scheduler needs --engine dask", file=sys.stderr)
+        return EXIT_ERROR
+    report = build(
+        args.root,
+        figures=not args.no_figures,
+        jobs=args.jobs,
+        engine=args.engine,
+        scheduler=args.scheduler,
+        cache=not args.no_cache,
+        progress=None,
+    )
+    print(f"built {report.processed}: {report.summary()}; {len(report.figures)} figure files")
     return EXIT_SKIPPED if report.skipped else EXIT_OK
 
 
