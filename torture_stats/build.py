@@ -34,10 +34,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from torture_stats import schema
+from torture_stats import accounting, schema
 from torture_stats.curated import CURATED_TABLES, conflicts, read_curated
 from torture_stats.errors import DocumentError, SchemaError, TortureStatsError
-from torture_stats.manifest import verify_raw
+from torture_stats.locking import exchange, one_build_at_a_time
+from torture_stats.manifest import read_manifest, verify_raw
 from torture_stats.normalise import attrition_steps
 from torture_stats.paths import project_paths
 
@@ -85,6 +86,7 @@ class BuildReport:
         )
 
 
+@one_build_at_a_time
 def build(
     root: str | Path | None = None,
     *,
@@ -143,7 +145,10 @@ def build(
     if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
         raise ValueError(f"jobs={jobs!r}: give a whole number of processes ≥ 1, or None for one per core")
     paths = project_paths(root)
-    manifest = verify_raw(paths.raw)
+    refused: list[tuple[str, str]] = []  # manifest rows pointing outside data/raw: never read
+    manifest = verify_raw(paths.raw, refused=refused)
+    for path, problem in refused:
+        log.warning("skipped data/raw/%s: %s", path, problem)
     runner = _Runner(
         jobs=jobs or os.cpu_count() or 1,
         engine=engine,
@@ -152,11 +157,15 @@ def build(
         progress=_show_progress(progress),
     )
     tables, skipped = _extract_all(paths.raw, manifest, runner)
+    skipped = refused + skipped
     tables.update(normalised_tables(tables, paths.raw))
     problems = [p for name in TABLE_ORDER for p in schema.validate(tables[name], name)]
+    accounts = accounting.build_report(read_manifest(paths.raw), tables, skipped, refused=[p for p, _ in refused])
+    problems += [f"build report: {p}" for p in accounting.check_accounts(accounts, tables)]
     if problems:
         raise SchemaError("; ".join(problems))
-    _write_processed(paths.processed, tables, manifest)
+    log.info("%s", accounting.summary(accounts))
+    _write_processed(paths.processed, tables, manifest, extra={accounting.REPORT_NAME: accounting.report_csv(accounts)})
     written: tuple[Path, ...] = ()
     if figures:
         from torture_stats.report_figures import draw_report_figures
@@ -203,10 +212,11 @@ def normalised_tables(tables: dict[str, pd.DataFrame], raw_dir: Path) -> dict[st
 def _extract_all(raw_dir: Path, manifest: pd.DataFrame, runner: _Runner) -> tuple[dict[str, pd.DataFrame], list]:
     parts = {name: _TableParts(name) for name in ("documents", "figures", "grades", "residuals", "session_trends")}
     skipped: list[tuple[str, str]] = []
+    copies = accounting.duplicates(manifest)  # the same bytes as a file before them: not extracted twice
     tasks = [
         _Task(raw_dir / row.path, f"data/raw/{row.path}", row.sha256)
         for row in manifest.itertuples(index=False)
-        if row.kind in DOCUMENT_KINDS
+        if row.kind in DOCUMENT_KINDS and row.path not in copies
     ]
     try:
         return _gather(raw_dir, manifest, runner.run(tasks), parts, skipped), skipped
@@ -217,6 +227,7 @@ def _extract_all(raw_dir: Path, manifest: pd.DataFrame, runner: _Runner) -> tupl
 def _gather(
     raw_dir: Path, manifest: pd.DataFrame, results: Iterator[dict], parts: dict, skipped: list
 ) -> dict[str, pd.DataFrame]:
+    copies = accounting.duplicates(manifest)
     for row in manifest.itertuples(index=False):
         path = raw_dir / row.path
         if row.kind == "curated":
@@ -226,10 +237,16 @@ def _gather(
                 parts[table].add_frame(frame)
             continue
         if row.kind not in DOCUMENT_KINDS:
+            skipped.append((row.path, f"kind {row.kind!r} is not read by the build: {', '.join(DOCUMENT_KINDS)}"))
+            log.warning("skipped data/raw/%s: %s", *skipped[-1])
+            continue
+        if row.path in copies:
+            skipped.append((row.path, accounting.duplicate_problem(copies[row.path], row.sha256)))
+            log.warning("skipped data/raw/%s: %s", *skipped[-1])
             continue
         result = next(results)
         if "skipped" in result:
-            log.error("%s", DocumentError(f"data/raw/{row.path}", result["skipped"]))
+            log.warning("skipped %s", DocumentError(f"data/raw/{row.path}", result["skipped"]))
             skipped.append((row.path, result["skipped"]))
             continue
         for name in ("documents", "figures", "grades", "residuals"):
@@ -274,19 +291,18 @@ def extract_document(path: str | Path, source: str, data: bytes | None = None) -
 
     path = Path(path)
     try:
-        if data is None:
-            raw = readers.read_raw(path)
-        else:
-            reader = readers.READERS.get(path.suffix.lower())
-            if reader is None:
-                allowed = ", ".join(sorted(readers.READERS))
-                raise DocumentError(path, f"unsupported file type {path.suffix or '(none)'!r}; readable: {allowed}")
-            raw = reader(path, data)
-        doc = document_from_text(raw.text, sha256=raw.sha256, source=source, page_starts=raw.page_starts)
+        # the size limits of readers.read_raw apply to bytes read elsewhere too; the time limit to all the work
+        with readers.time_limit(path):
+            raw = readers.read_raw(path, data)
+            doc = document_from_text(raw.text, sha256=raw.sha256, source=source, page_starts=raw.page_starts)
+            figures, residuals = extract_records(doc)
+            grades = grade_records(doc)
+    except readers.DocumentTimeoutError as exc:
+        # depends on the machine and its load, not only on the file: never cached
+        return {"skipped": exc.problem, "transient": True}
     except DocumentError as exc:
         return {"skipped": exc.problem}
-    figures, residuals = extract_records(doc)
-    return {"documents": [doc.to_row()], "figures": figures, "grades": grade_records(doc), "residuals": residuals}
+    return {"documents": [doc.to_row()], "figures": figures, "grades": grades, "residuals": residuals}
 
 
 def _extract_chunk(tasks: list[_Task]) -> list[dict]:
@@ -402,7 +418,7 @@ class _Runner:
             if result is None:
                 result = next(fresh) if index not in cached else extract_document(task.path, task.source)
                 self.extracted += 1
-                if self.cache_dir is not None:
+                if self.cache_dir is not None and not result.get("transient"):
                     _write_cached(self.cache_dir, task.sha256, result)
             else:
                 self.cached += 1
@@ -529,8 +545,10 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _write_processed(target: Path, tables: dict[str, pd.DataFrame], manifest: pd.DataFrame) -> None:
-    """Write every file into a sibling folder, then swap it in whole."""
+def _write_processed(
+    target: Path, tables: dict[str, pd.DataFrame], manifest: pd.DataFrame, extra: dict[str, bytes] | None = None
+) -> None:
+    """Write every file (and the *extra* ones, by name) into a sibling folder, then swap it in whole."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".processed-", dir=target.parent))
     staging.chmod(0o755)
@@ -541,6 +559,7 @@ def _write_processed(target: Path, tables: dict[str, pd.DataFrame], manifest: pd
             files[f"{name}.parquet"] = _parquet_bytes(tables[name])
         files["datapackage.json"] = _datapackage(files, manifest)
         files["data_dictionary.md"] = data_dictionary().encode("utf-8")
+        files.update(extra or {})
         for filename, payload in files.items():
             (staging / filename).write_bytes(payload)
         keep = target / ".gitkeep"
@@ -553,6 +572,11 @@ def _write_processed(target: Path, tables: dict[str, pd.DataFrame], manifest: pd
 
 
 def _swap_in(staging: Path, target: Path) -> None:
+    if target.exists() and exchange(staging, target):
+        shutil.rmtree(staging)  # it now holds the previous tables
+        return
+    # without an atomic exchange, a build killed between the two renames leaves the previous tables in
+    # .processed-previous; locking.recover_processed puts them back before the next build
     retired = target.with_name(f".{target.name}-previous")
     if retired.exists():
         shutil.rmtree(retired)

@@ -80,23 +80,36 @@ def _extract(paths: Sequence[str], table: str, fmt: str) -> int:
     from torture_stats.documents import document_files, read_document
     from torture_stats.errors import DocumentError
     from torture_stats.extract import extract_document_row, extract_grades, extract_tables
+    from torture_stats.manifest import sha256_of
+    from torture_stats.readers import time_limit
 
     frames = []
-    skipped = 0
+    files = skipped = 0
+    first_with: dict[tuple[str, str], str] = {}
     for path in document_files(paths):
+        files += 1
+        if path.is_file():
+            # the same bytes under another name (and the same suffix, so the same reader) are read once
+            digest = sha256_of(path)
+            first = first_with.setdefault((digest, path.suffix.lower()), str(path))
+            if first != str(path):
+                duplicate = f"duplicate of {first} (same sha256 {digest[:12]}…); not extracted twice"
+                print(f"torture-stats: skipped {path}: {duplicate}", file=sys.stderr)
+                skipped += 1
+                continue
         try:
-            doc = read_document(path)
+            with time_limit(path):
+                doc = read_document(path)
+                if table == "documents":
+                    frames.append(extract_document_row(doc))
+                elif table == "grades":
+                    frames.append(extract_grades(doc))
+                else:
+                    figures, residuals = extract_tables(doc)
+                    frames.append(figures if table == "figures" else residuals)
         except DocumentError as exc:
             print(f"torture-stats: skipped {exc}", file=sys.stderr)
             skipped += 1
-            continue
-        if table == "documents":
-            frames.append(extract_document_row(doc))
-        elif table == "grades":
-            frames.append(extract_grades(doc))
-        else:
-            figures, residuals = extract_tables(doc)
-            frames.append(figures if table == "figures" else residuals)
     frames = [f for f in frames if not f.empty]
     result = schema.conform(pd.concat(frames, ignore_index=True), table) if frames else schema.empty_frame(table)
     if fmt == "csv":
@@ -104,7 +117,7 @@ def _extract(paths: Sequence[str], table: str, fmt: str) -> int:
     else:
         sys.stdout.write(result.to_json(orient="records", force_ascii=False, indent=1) + "\n")
     if skipped:
-        print(f"torture-stats: {skipped} file(s) skipped", file=sys.stderr)
+        print(f"torture-stats: {skipped} of {files} file(s) skipped", file=sys.stderr)
     return EXIT_SKIPPED if skipped else EXIT_OK
 
 
@@ -129,6 +142,7 @@ def _build(args: argparse.Namespace) -> int:
         cache=not args.no_cache,
         progress=None,
     )
+    # each skipped file was logged once, as it was met; data/processed/build_report.csv lists them all
     print(f"built {report.processed}: {report.summary()}; {len(report.figures)} figure files")
     return EXIT_SKIPPED if report.skipped else EXIT_OK
 

@@ -26,3 +26,11 @@ class SchemaError(TortureStatsError):
 
 class VocabularyError(TortureStatsError):
     """A name is not in one of the controlled vocabularies."""
+
+
+class BuildLockedError(TortureStatsError):
+    """Another build holds the project's build lock, ``data/.build.lock``."""
+
+
+class DocumentTimeoutError(DocumentError):
+    """A document took longer to read and extract than the limit (see ``readers.time_limit``)."""

@@ -53,23 +53,43 @@ def read_manifest(raw_dir: Path) -> pd.DataFrame:
     return frame.sort_values("path", kind="stable").reset_index(drop=True)
 
 
-def verify_raw(raw_dir: Path) -> pd.DataFrame:
+def verify_raw(raw_dir: Path, *, refused: list[tuple[str, str]] | None = None) -> pd.DataFrame:
     """Check every raw file against the manifest; return the manifest.
+
+    Parameters
+    ----------
+    raw_dir : Path
+        The ``data/raw`` folder.
+    refused : list, optional
+        When given, a row whose path points outside ``data/raw`` (``..``, an
+        absolute path, or a link out) is not an error: ``(path, reason)`` is
+        appended here and the row is left out of the manifest returned. The
+        file is never opened.
+
+    Returns
+    -------
+    DataFrame
+        The manifest, sorted by path.
 
     Raises
     ------
     ManifestError
-        A listed file is missing or outside ``data/raw``, its checksum
-        differs, or a file in ``data/raw`` has no row. The message names the
-        file.
+        A listed file is missing or (without *refused*) outside ``data/raw``,
+        its checksum differs, or a file in ``data/raw`` has no row. The
+        message names the file.
     """
     manifest = read_manifest(raw_dir)
     root = raw_dir.resolve()
     listed = set()
-    for row in manifest.itertuples(index=False):
+    outside = []
+    for index, row in zip(manifest.index, manifest.itertuples(index=False), strict=True):
         target = (raw_dir / row.path).resolve()
         if not target.is_relative_to(root):
-            raise ManifestError(f"{row.path}: manifest path points outside data/raw")
+            if refused is None:
+                raise ManifestError(f"{row.path}: manifest path points outside data/raw")
+            refused.append((row.path, "manifest path points outside data/raw; not read"))
+            outside.append(index)
+            continue
         if not target.is_file():
             raise ManifestError(f"data/raw/{row.path}: listed in sources.csv but missing")
         actual = sha256_of(target)
@@ -83,7 +103,7 @@ def verify_raw(raw_dir: Path) -> pd.DataFrame:
         relative = path.relative_to(raw_dir).as_posix()
         if path.resolve() not in listed and path.name not in UNLISTED_ALLOWED and path.suffix != ".md":
             raise ManifestError(f"data/raw/{relative}: no row in data/raw/sources.csv")
-    return manifest
+    return manifest.drop(index=outside).reset_index(drop=True)
 
 
 def update_checksums(raw_dir: Path) -> list[str]:

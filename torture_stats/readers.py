@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from torture_stats.errors import DocumentError
+from torture_stats.errors import DocumentError, DocumentTimeoutError
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +62,16 @@ MAX_ODD_CHAR_SHARE = 0.02
 MAX_CP1252_NON_ASCII_SHARE = 0.2
 
 
-def read_raw(path: Path) -> RawText:
+def read_raw(path: Path, data: bytes | None = None) -> RawText:
     """Read *path* with the reader for its suffix.
 
     Parameters
     ----------
     path : Path
-        The file.
+        The file; its suffix picks the reader.
+    data : bytes, optional
+        The file's bytes, when they were read elsewhere (on another machine);
+        by default they are read from *path*. The same limits apply.
 
     Returns
     -------
@@ -78,14 +81,28 @@ def read_raw(path: Path) -> RawText:
     ------
     DocumentError
         The file is missing, not a regular file, of an unsupported kind, larger
-        than ``MAX_FILE_BYTES`` allows for its kind, cannot be read by its
-        reader, or holds more than ``MAX_TEXT_CHARS`` characters.
+        than ``MAX_FILE_BYTES`` allows for its kind (refused before it is
+        read), cannot be read by its reader, or holds more than
+        ``MAX_TEXT_CHARS`` characters.
     """
+    path = Path(path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         allowed = ", ".join(sorted(READERS))
         raise DocumentError(path, f"unsupported file type {path.suffix or '(none)'!r}; readable: {allowed}")
     limit = MAX_FILE_BYTES[path.suffix.lower()]
+    if data is None:
+        data = _read_bounded(path, limit)
+    if len(data) > limit:
+        raise DocumentError(path, f"refused: {_megabytes(len(data))}, more than the {_megabytes(limit)} allowed")
+    raw = reader(path, data)
+    if len(raw.text) > MAX_TEXT_CHARS:
+        raise DocumentError(path, f"refused: {len(raw.text):,} characters of text, more than {MAX_TEXT_CHARS:,}")
+    return raw
+
+
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of *path*, refused by its size before reading when over *limit*."""
     try:
         if path.exists() and not path.is_file():
             # a folder, a FIFO or a device: reading it could block or never end
@@ -94,15 +111,9 @@ def read_raw(path: Path) -> RawText:
         if size > limit:
             raise DocumentError(path, f"refused: {_megabytes(size)}, more than the {_megabytes(limit)} allowed")
         with path.open("rb") as handle:
-            data = handle.read(limit + 1)  # the file may have grown since stat
+            return handle.read(limit + 1)  # the file may have grown since stat: never more than the limit
     except OSError as exc:
         raise DocumentError(path, f"cannot read: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise DocumentError(path, f"refused: more than the {_megabytes(limit)} allowed")
-    raw = reader(path, data)
-    if len(raw.text) > MAX_TEXT_CHARS:
-        raise DocumentError(path, f"refused: {len(raw.text):,} characters of text, more than {MAX_TEXT_CHARS:,}")
-    return raw
 
 
 def _megabytes(size: int) -> str:
@@ -127,8 +138,9 @@ def time_limit(path: object, seconds: float | None = None) -> Iterator[None]:
 
     Raises
     ------
-    DocumentError
-        The work inside the ``with`` block took longer than the limit.
+    DocumentTimeoutError
+        The work inside the ``with`` block took longer than the limit (a
+        :class:`~torture_stats.errors.DocumentError`).
 
     Notes
     -----
@@ -158,7 +170,7 @@ def time_limit(path: object, seconds: float | None = None) -> Iterator[None]:
     try:
         yield
     except _OutOfTime:
-        raise DocumentError(path, f"refused: reading and extracting took more than {seconds:g} s") from None
+        raise DocumentTimeoutError(path, f"refused: reading and extracting took more than {seconds:g} s") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
