@@ -602,7 +602,7 @@ class _DocxParts:
     def _xml(self, name: str) -> ET.Element:
         raw = self._read(name)
         # Word never writes a DTD; refusing one rules out entity expansion of any kind
-        if b"<!DOCTYPE" in raw:
+        if _declares_dtd(raw):
             raise DocumentError(self.path, f"refused: {name} declares a DTD, which a .docx never does")
         try:
             return ET.fromstring(raw)
@@ -628,6 +628,24 @@ class _DocxParts:
     def _bomb_message(size: int) -> str:
         limit = MAX_DOCX_UNZIPPED_BYTES // 2**20
         return f"refused: decompresses to more than {limit} MB ({size / 2**20:.0f} MB or more), likely a zip bomb"
+
+
+def _declares_dtd(raw: bytes) -> bool:
+    """True when XML bytes hold a document type declaration, in UTF-8 (or any ASCII superset) or UTF-16.
+
+    Examples
+    --------
+    >>> _declares_dtd('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>'.encode("utf-16"))
+    True
+    >>> _declares_dtd(b'<?xml version="1.0"?><w:document/>')
+    False
+    """
+    if b"<!DOCTYPE" in raw:
+        return True
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:4]:
+        # expat also reads UTF-16, where the declaration's bytes differ
+        return any("<!DOCTYPE" in raw.decode(codec, "replace") for codec in ("utf-16", "utf-16-le", "utf-16-be"))
+    return False
 
 
 def _target(rels: ET.Element | None, kind: str, folder: str) -> str | None:
