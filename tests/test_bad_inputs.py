@@ -14,6 +14,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -110,30 +112,33 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], cwd: Path | None = None) -> tuple[subprocess.CompletedProcess, float, int]:
-    """Run ``python -m torture_stats *args``; return the result, seconds taken and peak resident bytes."""
-    import tempfile
-    import threading
+class _Run:
+    """``python -m torture_stats *args`` started now; :meth:`result` waits for it."""
 
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "torture_stats", *args], stdout=out, stderr=err, env=_environment(), cwd=cwd
+    def __init__(self, args: list[str]) -> None:
+        self.started = time.perf_counter()
+        self.out, self.err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "torture_stats", *args], stdout=self.out, stderr=self.err, env=_environment()
         )
-        watchdog = threading.Timer(300, process.kill)
+
+    def result(self) -> tuple[subprocess.CompletedProcess, float, int]:
+        """The finished run, the seconds it took and its peak resident memory in bytes."""
+        watchdog = threading.Timer(300, self.process.kill)
         watchdog.start()
         try:
-            # wait4 gives this child's own peak memory
-            _, status, usage = os.wait4(process.pid, 0)
+            _, status, usage = os.wait4(self.process.pid, 0)  # this child's own peak memory
         finally:
             watchdog.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode("utf-8"), err.read().decode("utf-8")
-    seconds = time.perf_counter() - started
-    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
-    return result, seconds, usage.ru_maxrss * 1024
+        seconds = time.perf_counter() - self.started
+        self.process.returncode = os.waitstatus_to_exitcode(status)
+        streams = []
+        for stream in (self.out, self.err):
+            stream.seek(0)
+            streams.append(stream.read().decode("utf-8"))
+            stream.close()
+        result = subprocess.CompletedProcess(self.process.args, self.process.returncode, *streams)
+        return result, seconds, usage.ru_maxrss * 1024
 
 
 @pytest.fixture(scope="module")
@@ -142,9 +147,19 @@ def bad_corpus(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def extracted(bad_corpus):
+def runs(bad_corpus, bad_project) -> dict[str, tuple]:
+    """`extract` on the corpus folder and `build` on the project, run side by side (each waits out a time limit)."""
     assert shutil.which("tesseract", path=_environment()["PATH"]) is None
-    return _run(["extract", "--table", "figures", str(bad_corpus)])
+    started = {
+        "extract": _Run(["extract", "--table", "figures", str(bad_corpus)]),
+        "build": _Run(["build", "--root", str(bad_project), "--no-figures"]),
+    }
+    return {name: run.result() for name, run in started.items()}
+
+
+@pytest.fixture(scope="module")
+def extracted(runs):
+    return runs["extract"]
 
 
 # --- through `torture-stats extract` on a folder --------------------------------------------------
@@ -246,8 +261,8 @@ def bad_project(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(bad_project):
-    return _run(["build", "--root", str(bad_project), "--no-figures"])
+def built(runs):
+    return runs["build"]
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
@@ -286,5 +301,30 @@ def test_build_keeps_the_good_documents_and_accounts_for_every_file(built, bad_p
         assert status[f"documents/bad/{name}"] == "processed"
     # plain-text.docx holds the seed letter's bytes, but under another suffix: not a duplicate of it
     assert status["documents/cat-kaz-4-followup-letter-2024-10-10.txt"] == "processed"
+    assert_accounts_add_up(bad_project)
     assert seconds < TIMEOUT_S + 90
     assert peak < MAX_RSS_BYTES, f"peak memory {peak / 2**20:.0f} MB"
+
+
+def assert_accounts_add_up(root: Path) -> pd.DataFrame:
+    """build_report.csv lists every manifest row once; files and rows add up to what was written."""
+    from torture_stats.accounting import COUNTED_TABLES, STATUSES
+    from torture_stats.manifest import read_manifest
+
+    processed = root / "data" / "processed"
+    report = pd.read_csv(processed / "build_report.csv", keep_default_na=False)
+    assert sorted(report["path"]) == sorted(read_manifest(root / "data" / "raw")["path"])
+    assert set(report["status"]) <= set(STATUSES)
+    by_status = report["status"].value_counts()
+    assert len(report) == sum(by_status.get(s, 0) for s in STATUSES)  # processed + curated + skipped + duplicate
+    for name in COUNTED_TABLES:
+        assert report[name].sum() == len(pd.read_csv(processed / f"{name}.csv")), name
+    not_read = report[report["status"].isin(["skipped", "duplicate"])]
+    assert (not_read["reason"] != "").all()
+    assert (not_read[list(COUNTED_TABLES)] == 0).all().all()
+    return report
+
+
+def test_the_build_report_of_the_project_adds_up(built_project):
+    report = assert_accounts_add_up(built_project)
+    assert set(report["status"]) == {"processed", "curated"}

@@ -119,7 +119,7 @@ def _document(text: str):
     return document_from_text(text, sha256="0" * 64, source="generated.txt")
 
 
-@settings(PROFILE, max_examples=200)
+@settings(PROFILE, max_examples=150)
 @given(any_text)
 def test_extraction_raises_only_library_errors(text):
     try:
@@ -130,7 +130,7 @@ def test_extraction_raises_only_library_errors(text):
         pass
 
 
-@settings(PROFILE, max_examples=200)
+@settings(PROFILE, max_examples=150)
 @given(letter_like)
 @example(SEED_TEXT)
 def test_value_raw_lies_inside_its_span_of_the_text_as_read(text):

@@ -278,14 +278,17 @@ def test_the_same_outputs_under_another_locale_time_zone_hash_seed_and_job_count
         {"LC_ALL": first_locale, "TZ": "UTC", "PYTHONHASHSEED": "0", "jobs": "1"},
         {"LC_ALL": second_locale, "TZ": "Asia/Kathmandu", "PYTHONHASHSEED": "4242", "jobs": "2"},
     ]
-    outputs = []
-    for number, variant in enumerate(variants):
+    builds = {}
+    for number, variant in enumerate(variants):  # side by side
         root = tmp_path / f"variant-{number}"
         shutil.copytree(project, root)
         env = os.environ | {k: v for k, v in variant.items() if k != "jobs"}
         command = ["-m", "torture_stats", "build", "--root", str(root), "--no-cache", "--jobs", variant["jobs"]]
-        result = subprocess.run([sys.executable, *command], capture_output=True, text=True, env=env, check=False)
-        assert result.returncode == 0, result.stderr
+        builds[root] = _start(command, env=env, stderr=subprocess.PIPE, text=True)
+    outputs = []
+    for root, process in builds.items():
+        _, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr
         outputs.append((assert_whole(root), _digests(root / "reports" / "figures")))
     assert outputs[0] == outputs[1]
     assert len(outputs[0][1]) >= 3
