@@ -138,6 +138,13 @@ def build(
         A table fails validation; nothing is written.
     ValueError
         *engine* or *jobs* is not one of the allowed values.
+
+    Notes
+    -----
+    Worker processes are started with ``spawn``, which imports the calling
+    script again: a script that calls ``build(jobs=2)`` needs the usual
+    ``if __name__ == "__main__":`` guard (the command line and notebooks
+    need nothing).
     """
     started = time.perf_counter()
     if engine not in ENGINES:
