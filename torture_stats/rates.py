@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from pathlib import Path
 
 import pandas as pd
@@ -151,6 +152,24 @@ def _nearest_denominator(
     """The denominator row of *iso3* nearest *year*; ties go to the earlier year."""
     if _missing(iso3) or year is None:
         return None
+    # asked once per figure, hundreds of thousands of times in a large build, about a few hundred States and
+    # years: the answers are remembered for as long as this denominators frame lives (frames are never mutated)
+    frame_ref, answers = _NEAREST_CACHE.get(id(denominators), (None, None))
+    if frame_ref is None or frame_ref() is not denominators:
+        for dead in [k for k, (ref, _) in _NEAREST_CACHE.items() if ref() is None]:
+            del _NEAREST_CACHE[dead]
+        answers = {}
+        _NEAREST_CACHE[id(denominators)] = (weakref.ref(denominators), answers)
+    key = (iso3, year, measure)
+    if key not in answers:
+        answers[key] = _nearest_denominator_uncached(denominators, iso3, year, measure)
+    return answers[key]
+
+
+_NEAREST_CACHE: dict[int, tuple] = {}
+
+
+def _nearest_denominator_uncached(denominators: pd.DataFrame, iso3: object, year: int, measure: str):
     rows = denominators[(denominators["iso3"] == iso3) & (denominators["measure"] == measure)]
     rows = rows[rows["value"].notna() & rows["year"].notna()]
     if rows.empty:
