@@ -413,7 +413,7 @@ class _Runner:
                     cached[index] = task
         pending = [task for index, task in enumerate(tasks) if index not in cached]
         if self.progress and tasks:
-            from tqdm.auto import tqdm
+            from tqdm import tqdm
 
             self._bar = tqdm(total=len(tasks), unit="doc", desc="extracting", mininterval=0.5, file=sys.stderr)
         fresh = self._fresh(pending)
@@ -434,6 +434,8 @@ class _Runner:
             yield result
 
     def _fresh(self, pending: list[_Task]) -> Iterator[dict]:
+        if not pending:
+            return iter(())
         if self.engine == "dask":
             return self._dask(pending)
         if self.jobs > 1 and len(pending) >= MIN_PARALLEL_DOCUMENTS:
