@@ -66,3 +66,15 @@ def test_a_disagreement_between_curated_and_extracted_is_reported():
     found = conflicts(grades, figures)
     assert found[["table", "iso3", "paragraph"]].values.tolist() == [["grades", "KAZ", "28"]]
     assert found["extracted"].iloc[0] == "C (CAT-2015)"
+
+
+def test_docs_sources_lists_every_source_and_is_current():
+    from torture_stats.curated import source_list, sources_markdown
+
+    raw = REPO / "data" / "raw"
+    committed = (REPO / "docs" / "sources.md").read_text(encoding="utf-8")
+    assert committed == sources_markdown(raw), "regenerate docs/sources.md with curated.sources_markdown"
+    listed = set(source_list(raw)["source_url"])
+    for name in ("grades.csv", "figures.csv", "session_trends.csv", "denominators.csv"):
+        table = pd.read_csv(CURATED / name, dtype="string", keep_default_na=False)
+        assert set(table["source_url"]) - {""} <= listed
