@@ -509,7 +509,7 @@ def _ordered(submit: Callable, chunks: Iterable[list[_Task]], window: int) -> It
 class _TableParts:
     """Rows of one table, gathered from many documents a block at a time, then one frame."""
 
-    BLOCK_ROWS = 50_000
+    BLOCK_ROWS = 20_000
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -531,11 +531,19 @@ class _TableParts:
             self.rows = []
 
     def frame(self) -> pd.DataFrame:
+        """The table: every block and frame added, in order.
+
+        Each part is already conformed (blocks here, curated frames by
+        :func:`~torture_stats.curated.read_curated`), so they are only
+        concatenated: conforming the whole table again would turn every
+        string into a Python object at once, gigabytes for 10^6 rows.
+        """
         self._flush()
         frames = [f for f in self.frames if not f.empty]
-        combined = pd.concat(frames, ignore_index=True) if len(frames) > 1 else (frames[0] if frames else None)
         self.frames = []
-        return schema.conform(combined, self.name) if combined is not None else schema.empty_frame(self.name)
+        if not frames:
+            return schema.empty_frame(self.name)
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
 
 
 def _curated_document_row(row) -> dict:
