@@ -183,3 +183,12 @@ def test_letter_without_sections_is_read_with_a_warning(caplog):
     doc = make_document(text, source="no-sections.txt")
     assert doc.sections == ()
     assert any("no-sections.txt: no recognisable sections" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("name", "iso3"),
+    [("Trinidad and Tobago", "TTO"), ("Bosnia and Herzegovina", "BIH"), ("Antigua and Barbuda", "ATG")],
+)
+def test_state_names_with_and(name, iso3):
+    doc = make_document(sample(name=name, symbol=f"CAT/C/{iso3}/CO/5-6", reply=f"CAT/C/{iso3}/FCO/5-6"))
+    assert doc.meta["iso3"] == iso3

@@ -154,7 +154,8 @@ def test_a_denominator_more_than_two_years_away_is_flagged_and_logged(caplog):
         row = per_capita(figure(4, 2023, 2023), denominators()).iloc[0]
     assert row["flag"] == "distant_denominator" and row["year_gap"] == 2020 - 2023
     assert row["rate"] == pytest.approx(4 * 1000 / PRISONERS_2020)
-    assert "3 years apart" in caplog.text
+    assert row["note"].endswith("(3 years apart)")
+    assert "1 per-capita rates use a prison population more than 2 years" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="torture_stats.rates"):
         near = per_capita(figure(4, 2022, 2022), denominators()).iloc[0]

@@ -567,6 +567,10 @@ def _cycle(head: str) -> int | None:
 
 def _state(head: str, co: symbols.Symbol | None) -> str | None:
     for match in _REPORT_OF.finditer(head):
+        # a known name may itself contain "and" ("Trinidad and Tobago"), where the name group stops
+        whole = vocab.state_name_pattern().match(head, match.start("name"))
+        if whole is not None:
+            return vocab.state_iso3(whole.group(0))
         name = match["name"].strip()
         known = vocab.state_name_pattern().match(name)
         if known and known.end() == len(name):

@@ -419,6 +419,7 @@ def per_capita(
                         row["note"] = f"{row['note']}; {extra}" if row["note"] else extra
         rows.append(row)
     frame = pd.DataFrame(rows) if rows else schema.empty_frame(RATES)
+    _warn_distant(frame, "per-capita rates")
     return schema.conform(frame, RATES)
 
 
@@ -434,9 +435,25 @@ def _denominator_fields(
     gap = int(den["year"]) - year
     if abs(gap) > max_year_gap:
         note = f"prison population of {int(den['year'])} used for a figure of {year} ({abs(gap)} years apart)"
-        logger.warning("%s %s: %s", iso3, fig["measure"], note)
+        logger.info("%s %s: %s", iso3, fig["measure"], note)
         return den, "distant_denominator", note
     return den, None, None
+
+
+def _warn_distant(frame: pd.DataFrame, what: str) -> None:
+    """One warning for all rows whose prison population is far from the figure's year."""
+    if frame.empty or "flag" not in frame:
+        return
+    distant = frame.loc[frame["flag"] == "distant_denominator"]
+    if not distant.empty:
+        states = ", ".join(sorted(distant["iso3"].dropna().astype(str).unique()))
+        logger.warning(
+            "%d %s use a prison population more than %d years from the figure's year (flag distant_denominator): %s",
+            len(distant),
+            what,
+            MAX_YEAR_GAP,
+            states,
+        )
 
 
 def staffing(
@@ -589,4 +606,6 @@ def staffing(
                 )
             row.update(flag=flag, note="; ".join(notes) or None)
             rows.append(row)
-    return schema.conform(pd.DataFrame(rows), STAFFING)
+    frame = pd.DataFrame(rows)
+    _warn_distant(frame, "staffing rows")
+    return schema.conform(frame, STAFFING)

@@ -111,7 +111,7 @@ STAFFING = Table(
     "Staff per State, year and category: share of the total and ratios to the prison population.",
     (
         *_FIGURE_KEYS[:3],
-        Column("year", "integer", "Year the staff count refers to.", required=True),
+        Column("year", "integer", "Year the staff count refers to; empty where the document gives none."),
         Column("year_basis", "string", "Where year came from.", allowed=YEAR_BASES),
         Column("measure", "string", "Staff category (measures.csv): doctors, nurses, medical_staff …", required=True),
         Column("subject", "string", "Short text keeping figures of one measure apart."),
@@ -132,7 +132,7 @@ STAFFING = Table(
         Column("flag", "string", "Why the row needs a human look.", allowed=DERIVED_FLAGS),
         Column("note", "string", "The reason for the flag, or for an empty ratio, in words."),
     ),
-    key=("doc_id", "iso3", "year", "measure", "subject"),
+    key=("doc_id", "iso3", "year", "measure", "subject", "per", "value"),
 )
 
 GRADE_SCORES = Table(
