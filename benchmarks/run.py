@@ -187,17 +187,7 @@ def _scores(found, with_measure: bool) -> dict:
     got["measure"] = got["measure"].map(corpus_eval._text)
     e = Counter(map(tuple, exp[key].astype(str).to_numpy()))
     g = Counter(map(tuple, got[key].astype(str).to_numpy()))
-    matched = sum((e & g).values())
-    precision, recall = matched / max(1, sum(g.values())), matched / max(1, sum(e.values()))
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "expected": sum(e.values()),
-        "extracted": sum(g.values()),
-        "matched": matched,
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-    }
+    return corpus_eval.match_counts(e, g)
 
 
 # --- builds --------------------------------------------------------------------------------------

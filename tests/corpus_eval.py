@@ -89,6 +89,21 @@ def grade_mismatches(run: Extraction) -> list[tuple]:
     return sorted(missing) + sorted(extra)
 
 
+def match_counts(expected_keys: Counter, found_keys: Counter) -> dict:
+    """Expected, extracted and matched counts with precision, recall and F1 of two multisets of keys."""
+    matched = sum((expected_keys & found_keys).values())
+    precision = matched / max(1, sum(found_keys.values()))
+    recall = matched / max(1, sum(expected_keys.values()))
+    return {
+        "expected": sum(expected_keys.values()),
+        "extracted": sum(found_keys.values()),
+        "matched": matched,
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+    }
+
+
 def figure_scores(run: Extraction) -> dict:
     exp = expected("figures", run.corpus)
     exp["value"] = exp["value"].map(lambda v: _text(float(v)))
@@ -97,10 +112,8 @@ def figure_scores(run: Extraction) -> dict:
     got["paragraph"] = got["paragraph"].map(_text)
     exp_keys = Counter(map(tuple, exp[list(FIGURE_KEY)].to_numpy()))
     got_keys = Counter(map(tuple, got[list(FIGURE_KEY)].to_numpy()))
-    matched = sum((exp_keys & got_keys).values())
-    precision = matched / max(1, sum(got_keys.values()))
-    recall = matched / max(1, sum(exp_keys.values()))
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    counts = match_counts(exp_keys, got_keys)
+    matched, precision, recall, f1 = (counts[k] for k in ("matched", "precision", "recall", "f1"))
     merged = exp.merge(got.drop_duplicates(list(FIGURE_KEY)), on=list(FIGURE_KEY), suffixes=("_exp", ""))
     detail_wrong = []
     for row in merged.to_dict("records"):

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import pytest
+from reference_stats import wilson
 from scipy import stats
 
 from torture_stats.normalise import attrition_steps
 
 # 4 of 450 cases reached trial (Kazakhstan, para. 24(a))
 REACHED_TRIAL, INVESTIGATED = 4, 450
-
-
-def wilson(k: int, n: int, z: float = stats.norm.ppf(0.975)) -> tuple[float, float]:
-    """The Wilson score interval written out from its formula."""
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
 
 
 def chain(*nodes) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from reference_stats import wilson
 from scipy import optimize, special, stats
 
 from torture_stats.errors import SchemaError, TortureStatsError
@@ -19,14 +20,6 @@ SCORE = {"A": 1.0, "B1": 0.75, "B2": 0.5, "C": 0.25, "E": 0.0}  # CAT-2015 in gr
 # Kazakhstan, cycle 4 letter of 2024: grades of paras 14(a), 24(a), 28, 44
 KAZ_GRADES = ["B2", "C", "C", "B2"]
 REACHED_TRIAL, INVESTIGATED = 4, 450
-
-
-def wilson(k: int, n: int, z: float = stats.norm.ppf(0.975)) -> tuple[float, float]:
-    """The Wilson score interval written out from its formula."""
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
 
 
 def graded(cells: dict[tuple[int, str], int], scheme: str = "CAT-2015", iso3: str = "KAZ") -> pd.DataFrame:
