@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from torture_stats import build as build_module
-from torture_stats.build import build, extraction_cache_dir
+from torture_stats.build import block_cache_dir, build, extraction_cache_dir
 from torture_stats.manifest import update_checksums
 
 LETTERS = 12
@@ -89,6 +89,43 @@ def test_a_damaged_cache_entry_is_extracted_again(letters):
     before = _digests(letters / "data" / "processed")
     entry = next(extraction_cache_dir(letters).rglob("*.json"))
     entry.write_text("{not json", encoding="utf-8")
+    shutil.rmtree(block_cache_dir(letters))  # else the finished block is used and the entry never read
     report = build(letters, figures=False)
     assert (report.extracted, report.cached) == (1, LETTERS - 1)
     assert _digests(letters / "data" / "processed") == before
+
+
+def test_a_damaged_block_is_computed_again_from_the_extraction_cache(letters, counted):
+    build(letters, figures=False)
+    before = _digests(letters / "data" / "processed")
+    table = next(block_cache_dir(letters).rglob("figures.arrow"))
+    table.write_bytes(table.read_bytes()[:100])
+    report = build(letters, figures=False)
+    assert len(counted) == LETTERS  # nothing extracted again: the documents' entries were intact
+    assert report.documents == LETTERS
+    assert _digests(letters / "data" / "processed") == before
+
+
+def test_only_the_block_of_a_changed_file_is_computed_again(tmp_path, monkeypatch):
+    from benchmarks.synth import write_corpus
+    from torture_stats import blocks
+
+    monkeypatch.setattr(blocks, "BLOCK_FILES", 4)  # a dozen letters in several blocks
+    root = write_corpus(tmp_path / "project", LETTERS, seed=3)
+    computed: list[int] = []
+    real = build_module._block_result
+
+    def counting(block, *args):
+        computed.append(len(block.rows))
+        return real(block, *args)
+
+    monkeypatch.setattr(build_module, "_block_result", counting)
+    build(root, figures=False)
+    first = list(computed)
+    assert len(first) > 1 and sum(first) == LETTERS
+    changed = sorted((root / "data" / "raw" / "documents").rglob("*.txt"))[5]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nOne more remark.\n", encoding="utf-8")
+    update_checksums(root / "data" / "raw")
+    computed.clear()
+    build(root, figures=False)
+    assert len(computed) == 1 and computed[0] < LETTERS

@@ -50,6 +50,24 @@ def test_parallel_build_writes_the_same_bytes_as_a_serial_one(synthetic, tmp_pat
     assert _digests(serial / "data" / "processed") == _digests(parallel / "data" / "processed")
 
 
+def test_a_build_cut_into_small_blocks_writes_the_same_bytes_as_one_block(synthetic, tmp_path, monkeypatch):
+    from torture_stats import blocks
+
+    monkeypatch.setattr(blocks, "ROW_GROUP_ROWS", 7)  # Parquet row groups that straddle blocks
+    digests = []
+    for files_per_block, most in ((3, 5), (10**9, 10**9)):
+        monkeypatch.setattr(blocks, "BLOCK_FILES", files_per_block)
+        monkeypatch.setattr(blocks, "MAX_BLOCK_FILES", most)
+        root = tmp_path / f"blocks-{files_per_block}"
+        shutil.copytree(synthetic, root)
+        manifest = build_module.read_manifest(root / "data" / "raw")
+        planned = blocks.plan_blocks(manifest, {}, "")
+        assert (len(planned) > 5) if most == 5 else (len(planned) == 1)
+        build(root, figures=False)
+        digests.append(_digests(root / "data" / "processed"))
+    assert digests[0] == digests[1]
+
+
 def test_results_come_back_in_manifest_order_whatever_finishes_first():
     finished = []
 

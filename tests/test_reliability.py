@@ -131,13 +131,12 @@ def pause():
         time.sleep(0.02)
 
 if point == "writing":
-    write_bytes = pathlib.Path.write_bytes
-    def slow_write(self, data):
-        written = write_bytes(self, data)
-        if self.parent.name.startswith(".processed-") and self.name == "documents.csv":
+    close = b.TableWriter.close
+    def slow_close(self):
+        close(self)
+        if self.csv_path.parent.name.startswith(".processed-") and self.name == "documents":
             pause()
-        return written
-    pathlib.Path.write_bytes = slow_write
+    b.TableWriter.close = slow_close
 elif point == "swapping":
     exchange = b.exchange
     def slow_exchange(a, c):

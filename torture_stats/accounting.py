@@ -95,7 +95,7 @@ def duplicates(manifest: pd.DataFrame) -> dict[str, str]:
 
 def build_report(
     manifest: pd.DataFrame,
-    tables: Mapping[str, pd.DataFrame],
+    counts: Mapping[str, Mapping[str, int]],
     skipped: Iterable[tuple[str, str]],
     refused: Iterable[str] = (),
 ) -> pd.DataFrame:
@@ -105,10 +105,10 @@ def build_report(
     ----------
     manifest : DataFrame
         Every row of ``data/raw/sources.csv``, including any the build refused.
-    tables : mapping
-        The processed tables; ``documents``, ``figures``, ``grades`` and
-        ``residuals`` are counted, by ``doc_id`` (the first 12 characters of
-        a file's sha256).
+    counts : mapping
+        For each of ``documents``, ``figures``, ``grades`` and ``residuals``,
+        the rows written per ``doc_id`` (the first 12 characters of a file's
+        sha256).
     skipped : iterable of (path, reason)
         The files the build did not read, paths relative to ``data/raw``.
     refused : iterable of str
@@ -125,7 +125,6 @@ def build_report(
     reasons = {path: reason for path, reason in skipped}
     refused = set(refused)
     dups = duplicates(manifest[~manifest["path"].isin(refused)])
-    counts = {name: tables[name]["doc_id"].value_counts().to_dict() for name in COUNTED_TABLES}
     credited: set[str] = set()
     rows = []
     for row in manifest.sort_values("path", kind="stable").itertuples(index=False):
@@ -149,13 +148,13 @@ def build_report(
     return pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
 
 
-def check_accounts(report: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> list[str]:
+def check_accounts(report: pd.DataFrame, rows: Mapping[str, int]) -> list[str]:
     """Ways in which *report* fails to account for every file and every row; empty when it does.
 
     Every file has one known status, files = processed + curated + skipped +
     duplicate, every processed file gave exactly one documents row, files not
-    read gave none, and each counted table has exactly as many rows as the
-    files say they gave.
+    read gave none, and each counted table has exactly as many *rows* (as
+    written) as the files say they gave.
     """
     problems = []
     unknown = sorted(set(report["status"]) - set(STATUSES))
@@ -175,7 +174,7 @@ def check_accounts(report: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> 
     if len(gave):
         problems.append(f"files not read that gave rows: {', '.join(gave)}")
     for name in COUNTED_TABLES:
-        counted, actual = int(report[name].sum()), len(tables[name])
+        counted, actual = int(report[name].sum()), rows[name]
         if counted != actual:
             problems.append(f"{name}: {actual} rows, of which the raw files account for {counted}")
     return problems

@@ -1,26 +1,29 @@
 """Raw → processed → figures: the whole pipeline in one function.
 
-:func:`build` verifies every raw file against the manifest, reads and
-extracts each document, validates the tables against their declarations,
-writes them (CSV and Parquet, with ``datapackage.json`` and a data
-dictionary) into a fresh folder that replaces ``data/processed`` only once it
-is complete, and draws the report figures.
+:func:`build` verifies every raw file against the manifest, then goes
+through it in blocks of files (:mod:`torture_stats.blocks`): it reads and
+extracts each document, derives the attrition, rates, staffing and grade
+tables, validates every table against its declaration and appends the rows to
+the CSV and Parquet files of a fresh folder. Once every block is written, the
+folder gets ``datapackage.json``, a data dictionary and the build report and
+replaces ``data/processed`` whole; then the report figures are drawn.
 
 Documents are read and extracted one at a time by :func:`extract_document`,
 in this process, in a pool of worker processes (``jobs``) or on a Dask
 cluster (``engine="dask"``); the results come back in manifest order, so the
-tables are the same byte for byte whichever runs them. Each result is kept in
-a cache (``data/interim/extract-cache``) under the raw file's sha256 and a
-fingerprint of the extractor (library version, vocabularies and code), so a
-rebuild extracts only new or changed files. Texts are never all held at once:
-workers read their own files and the rows are gathered table by table.
+tables are the same byte for byte whichever runs them. Two caches under
+``data/interim`` make rebuilds cheap: each document's extraction, keyed by the
+raw file's sha256 and a fingerprint of the extractor (library version,
+vocabularies and code), and each block's finished rows, keyed by its files
+and everything else they depend on. Texts are never all held at once, and
+neither are the tables: memory holds one block.
 """
 
 from __future__ import annotations
 
 import collections
 import hashlib
-import io
+import itertools
 import json
 import logging
 import os
@@ -35,6 +38,17 @@ from pathlib import Path
 import pandas as pd
 
 from torture_stats import accounting, schema
+from torture_stats.blocks import (
+    Block,
+    BlockCache,
+    BlockResult,
+    TableRows,
+    TableWriter,
+    context_key,
+    file_digest,
+    in_document_order,
+    plan_blocks,
+)
 from torture_stats.curated import CURATED_TABLES, conflicts, read_curated
 from torture_stats.errors import DocumentError, SchemaError, TortureStatsError
 from torture_stats.locking import exchange, one_build_at_a_time
@@ -104,7 +118,7 @@ def build(
     root : path, optional
         Project root; see :func:`torture_stats.paths.project_paths`.
     figures : bool
-        Also draw the report figures.
+        Also draw the report figures (from the tables just written).
     jobs : int or None
         Worker processes for reading and extracting documents; ``None`` for
         one per core, ``1`` (the default) to extract in this process. Small
@@ -119,8 +133,8 @@ def build(
         ``engine="dask"``. Its workers are sent each file's bytes, so they
         need not see this machine's disk.
     cache : bool
-        Reuse, and keep, each document's extraction in
-        ``data/interim/extract-cache``. The tables are the same either way.
+        Reuse, and keep, each document's extraction and each block's
+        finished tables in ``data/interim``. The tables are the same either way.
     progress : bool or None
         Show a progress bar on stderr; ``None`` shows it only on a terminal
         and not in CI (``CI=true``).
@@ -141,6 +155,11 @@ def build(
 
     Notes
     -----
+    The manifest is processed in blocks of files (:mod:`torture_stats.blocks`):
+    each block's rows are extracted, derived, validated and written before
+    the next, so memory does not grow with the corpus, and finished blocks
+    are cached, so a rebuild after one changed file recomputes one block.
+
     Worker processes are started with ``spawn``, which imports the calling
     script again: a script that calls ``build(jobs=2)`` needs the usual
     ``if __name__ == "__main__":`` guard (the command line and notebooks
@@ -163,27 +182,38 @@ def build(
         cache_dir=extraction_cache_dir(paths.root) if cache else None,
         progress=_show_progress(progress),
     )
-    tables, skipped = _extract_all(paths.raw, manifest, runner)
-    skipped = refused + skipped
-    tables.update(normalised_tables(tables, paths.raw))
-    problems = [p for name in TABLE_ORDER for p in schema.validate(tables[name], name)]
-    accounts = accounting.build_report(read_manifest(paths.raw), tables, skipped, refused=[p for p, _ in refused])
-    problems += [f"build report: {p}" for p in accounting.check_accounts(accounts, tables)]
-    if problems:
-        raise SchemaError("; ".join(problems))
-    log.info("%s", accounting.summary(accounts))
-    _write_processed(paths.processed, tables, manifest, extra={accounting.REPORT_NAME: accounting.report_csv(accounts)})
-    written: tuple[Path, ...] = ()
+    context = _Context.read(paths.raw, manifest)
+    block_cache = BlockCache(block_cache_dir(paths.root)) if cache else None
+    paths.processed.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".processed-", dir=paths.processed.parent))
+    staging.chmod(0o755)
+    try:
+        written = _write_blocks(staging, paths.raw, manifest, context, runner, block_cache)
+        skipped = refused + written.skipped
+        accounts = accounting.build_report(
+            read_manifest(paths.raw), written.counts, skipped, refused=[p for p, _ in refused]
+        )
+        problems = written.problems + [f"build report: {p}" for p in accounting.check_accounts(accounts, written.rows)]
+        if problems:
+            raise SchemaError("; ".join(problems))
+        log.info("%s", accounting.summary(accounts))
+        _finish_processed(
+            staging, paths.processed, manifest, extra={accounting.REPORT_NAME: accounting.report_csv(accounts)}
+        )
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    drawn: tuple[Path, ...] = ()
     if figures:
         from torture_stats.report_figures import draw_report_figures
 
-        written = tuple(draw_report_figures(tables, paths.figures))
+        drawn = tuple(draw_report_figures(_read_processed(paths.processed), paths.figures))
     report = BuildReport(
-        documents=len(tables["documents"]),
+        documents=written.rows["documents"],
         skipped=tuple(skipped),
-        rows={name: len(tables[name]) for name in TABLE_ORDER},
+        rows=written.rows,
         processed=paths.processed,
-        figures=written,
+        figures=drawn,
         extracted=runner.extracted,
         cached=runner.cached,
         seconds=time.perf_counter() - started,
@@ -192,50 +222,160 @@ def build(
     return report
 
 
-def normalised_tables(tables: dict[str, pd.DataFrame], raw_dir: Path) -> dict[str, pd.DataFrame]:
-    """The tables derived from figures and grades: attrition, rates, staffing, grade scores."""
+def derived_tables(
+    tables: dict[str, pd.DataFrame], denominators: pd.DataFrame, curated: dict[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    """The tables derived from figures and grades: attrition, conflicts, rates, staffing, grade scores.
+
+    Each looks within one document only, so the tables of a block of
+    documents are the rows of the whole corpus's tables for those documents.
+    *curated* holds every curated ``grades`` and ``figures`` row, which the
+    extracted rows are checked against (:func:`~torture_stats.curated.conflicts`).
+    """
     from torture_stats.grading import grade_scores, recommendation_scores
-    from torture_stats.rates import annual_rates, load_denominators, per_capita, staffing
+    from torture_stats.rates import annual_rates, per_capita, staffing
 
     figures, grades, documents = tables["figures"], tables["grades"], tables["documents"]
-    denominators_path = raw_dir / "curated" / "denominators.csv"
-    denominators = (
-        load_denominators(denominators_path) if denominators_path.exists() else schema.empty_frame("denominators")
-    )
     rates = pd.concat(
         [annual_rates(figures, documents), per_capita(figures, denominators, documents)], ignore_index=True
     )
+    scores = grade_scores(grades)
     return {
         "attrition": attrition_steps(figures),
-        "conflicts": conflicts(grades, figures),
-        "denominators": denominators,
+        "conflicts": conflicts(
+            _concat([grades[grades["method"] != "curated"], curated["grades"]], "grades"),
+            _concat([figures[figures["method"] != "curated"], curated["figures"]], "figures"),
+        ),
         "rates": schema.conform(rates, "rates"),
         "staffing": staffing(figures, denominators, documents),
-        "grade_scores": grade_scores(grades),
-        "recommendation_scores": recommendation_scores(grades),
+        "grade_scores": scores,
+        "recommendation_scores": recommendation_scores(scores),
     }
 
 
-def _extract_all(raw_dir: Path, manifest: pd.DataFrame, runner: _Runner) -> tuple[dict[str, pd.DataFrame], list]:
-    parts = {name: _TableParts(name) for name in ("documents", "figures", "grades", "residuals", "session_trends")}
+def _concat(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return schema.empty_frame(name)
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+#: the tables written a block at a time, and the column that names each row's document
+BLOCK_TABLES = {
+    "documents": "doc_id", "figures": "doc_id", "grades": "doc_id", "residuals": "doc_id",
+    "attrition": "doc_id", "session_trends": "doc_id", "conflicts": "extracted_doc_id", "rates": "doc_id",
+    "staffing": "doc_id", "grade_scores": "doc_id", "recommendation_scores": "doc_id",
+}  # fmt: skip
+_READ_TABLES = ("documents", "figures", "grades", "residuals", "session_trends")
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every block needs besides its own files: the denominators, the curated rows, the cache key."""
+
+    denominators: pd.DataFrame
+    curated: dict[str, pd.DataFrame]
+    duplicates: dict[str, str]
+    key: str
+
+    @classmethod
+    def read(cls, raw_dir: Path, manifest: pd.DataFrame) -> _Context:
+        from torture_stats.rates import load_denominators
+
+        denominators_path = raw_dir / "curated" / "denominators.csv"
+        denominators = (
+            load_denominators(denominators_path) if denominators_path.exists() else schema.empty_frame("denominators")
+        )
+        curated_rows = manifest[manifest["kind"] == "curated"]
+        curated = {"grades": [], "figures": []}
+        for row in curated_rows.itertuples(index=False):
+            if CURATED_TABLES.get(Path(row.path).name) in curated:
+                table, frame = read_curated(raw_dir / row.path, row.sha256[:12])
+                curated[table].append(frame)
+        key = context_key(_extractor_fingerprint(), zip(curated_rows["path"], curated_rows["sha256"], strict=True))
+        return cls(
+            denominators=denominators,
+            curated={name: _concat(frames, name) for name, frames in curated.items()},
+            duplicates=accounting.duplicates(manifest),
+            key=key,
+        )
+
+
+@dataclass
+class _Written:
+    rows: dict[str, int]
+    counts: dict[str, dict[str, int]]
+    skipped: list[tuple[str, str]]
+    problems: list[str]
+
+
+def _write_blocks(
+    staging: Path, raw_dir: Path, manifest: pd.DataFrame, context: _Context, runner: _Runner, cache: BlockCache | None
+) -> _Written:
+    """Compute (or take from the cache) every block's tables and write them into *staging*, block by block."""
+    blocks = plan_blocks(manifest, context.duplicates, context.key)
+    cached = {b.key for b in blocks if cache is not None and cache.has(b.key)}
+    tasks = [task for block in blocks if block.key not in cached for task in _tasks(block, raw_dir, context)]
+    writers = {name: TableWriter(staging, name) for name in TABLE_ORDER}
+    counts: dict[str, collections.Counter] = {name: collections.Counter() for name in accounting.COUNTED_TABLES}
     skipped: list[tuple[str, str]] = []
-    copies = accounting.duplicates(manifest)  # the same bytes as a file before them: not extracted twice
-    tasks = [
-        _Task(raw_dir / row.path, f"data/raw/{row.path}", row.sha256)
-        for row in manifest.itertuples(index=False)
-        if row.kind in DOCUMENT_KINDS and row.path not in copies
-    ]
+    problems: list[str] = []
+    seen_doc_ids: set[str] = set()
     try:
-        return _gather(raw_dir, manifest, runner.run(tasks), parts, skipped), skipped
+        results = runner.run(tasks, total=sum(len(_tasks(b, raw_dir, context)) for b in blocks))
+        for block in blocks:
+            result = cache.read(block.key) if block.key in cached else None
+            if result is not None:
+                runner.took_from_cache(len(_tasks(block, raw_dir, context)))
+            else:
+                if block.key in cached:  # damaged: extract (or take from the extraction cache) again
+                    results = itertools.chain(runner.run(_tasks(block, raw_dir, context), total=0), results)
+                result = _block_result(block, raw_dir, results, context)
+                if cache is not None and not result.problems and not result.transient:
+                    cache.write(block.key, result)
+            for name, rows in result.tables.items():
+                writers[name].add(rows)
+            for name in accounting.COUNTED_TABLES:
+                counts[name].update(result.counts.get(name, {}))
+            skipped += result.skipped
+            problems += result.problems
+            again = seen_doc_ids.intersection(result.doc_ids)
+            if again:
+                problems.append(f"table documents, column doc_id: {len(again)} documents repeat an earlier doc_id")
+            seen_doc_ids.update(result.doc_ids)
+        writers["denominators"].add(TableRows.from_frame(context.denominators, "denominators"))
+        for writer in writers.values():
+            writer.close()
+    except BaseException:
+        for writer in writers.values():
+            writer.abandon()
+        raise
     finally:
         runner.finish()
+    if cache is not None and not problems:
+        cache.keep_only(b.key for b in blocks)
+    return _Written(
+        rows={name: writers[name].rows for name in TABLE_ORDER},
+        counts={name: dict(c) for name, c in counts.items()},
+        skipped=skipped,
+        problems=problems,
+    )
 
 
-def _gather(
-    raw_dir: Path, manifest: pd.DataFrame, results: Iterator[dict], parts: dict, skipped: list
-) -> dict[str, pd.DataFrame]:
-    copies = accounting.duplicates(manifest)
-    for row in manifest.itertuples(index=False):
+def _tasks(block: Block, raw_dir: Path, context: _Context) -> list[_Task]:
+    return [
+        _Task(raw_dir / row.path, f"data/raw/{row.path}", row.sha256)
+        for row in block.rows
+        if row.kind in DOCUMENT_KINDS and row.path not in context.duplicates
+    ]
+
+
+def _block_result(block: Block, raw_dir: Path, results: Iterator[dict], context: _Context) -> BlockResult:
+    """Read one block's rows (extraction results in order, curated files), derive, validate and order them."""
+    parts = {name: _TableParts(name) for name in _READ_TABLES}
+    skipped: list[tuple[str, str]] = []
+    transient = False
+    for row in block.rows:
         path = raw_dir / row.path
         if row.kind == "curated":
             parts["documents"].add_rows([_curated_document_row(row)])
@@ -247,18 +387,40 @@ def _gather(
             skipped.append((row.path, f"kind {row.kind!r} is not read by the build: {', '.join(DOCUMENT_KINDS)}"))
             log.warning("skipped data/raw/%s: %s", *skipped[-1])
             continue
-        if row.path in copies:
-            skipped.append((row.path, accounting.duplicate_problem(copies[row.path], row.sha256)))
+        if row.path in context.duplicates:
+            skipped.append((row.path, accounting.duplicate_problem(context.duplicates[row.path], row.sha256)))
             log.warning("skipped data/raw/%s: %s", *skipped[-1])
             continue
         result = next(results)
         if "skipped" in result:
             log.warning("skipped %s", DocumentError(f"data/raw/{row.path}", result["skipped"]))
             skipped.append((row.path, result["skipped"]))
+            transient = transient or bool(result.get("transient"))
             continue
         for name in ("documents", "figures", "grades", "residuals"):
             parts[name].add_rows(result[name])
-    return {name: part.frame() for name, part in parts.items()}
+    tables = {name: part.frame() for name, part in parts.items()}
+    tables.update(derived_tables(tables, context.denominators, context.curated))
+    doc_ids = tables["documents"]["doc_id"].astype(str).tolist()
+    positions = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+    tables = {name: in_document_order(tables[name], column, positions) for name, column in BLOCK_TABLES.items()}
+    problems = [p for name in BLOCK_TABLES for p in schema.validate(tables[name], name)]
+    counts = {
+        name: {str(k): int(v) for k, v in tables[name]["doc_id"].value_counts(sort=False).items()}
+        for name in accounting.COUNTED_TABLES
+    }
+    return BlockResult(
+        tables={name: TableRows.from_frame(frame, name) for name, frame in tables.items()},
+        counts=counts,
+        skipped=skipped,
+        doc_ids=doc_ids,
+        problems=problems,
+        transient=transient,
+    )
+
+
+def _read_processed(processed: Path) -> dict[str, pd.DataFrame]:
+    return {name: pd.read_parquet(processed / f"{name}.parquet") for name in TABLE_ORDER}
 
 
 # --- one document ------------------------------------------------------------------------------
@@ -317,6 +479,11 @@ def _extract_chunk(tasks: list[_Task]) -> list[dict]:
 
 
 # --- the extraction cache ------------------------------------------------------------------------
+
+
+def block_cache_dir(root: str | Path | None = None) -> Path:
+    """The folder of finished blocks (:class:`~torture_stats.blocks.BlockCache`)."""
+    return project_paths(root).root / "data" / "interim" / "block-cache"
 
 
 def extraction_cache_dir(root: str | Path | None = None) -> Path:
@@ -401,21 +568,30 @@ class _Runner:
     cached: int = 0
     _bar: object = field(default=None, repr=False)
     _close: list = field(default_factory=list, repr=False)
+    _pruned: bool = field(default=False, repr=False)
 
-    def run(self, tasks: list[_Task]) -> Iterator[dict]:
-        """Results of *tasks*, in their order."""
-        if self.cache_dir is not None:
+    def took_from_cache(self, documents: int) -> None:
+        """Count *documents* whose block's finished tables came from the block cache."""
+        self.cached += documents
+        if self._bar is not None:
+            self._bar.update(documents)
+
+    def run(self, tasks: list[_Task], total: int | None = None) -> Iterator[dict]:
+        """Results of *tasks*, in their order; the progress bar counts to *total* (default: the tasks)."""
+        if self.cache_dir is not None and not self._pruned:
             _prune_other_caches(self.cache_dir)
+            self._pruned = True
         cached = {}
         if self.cache_dir is not None:
             for index, task in enumerate(tasks):
                 if _cache_path(self.cache_dir, task.sha256).is_file():
                     cached[index] = task
         pending = [task for index, task in enumerate(tasks) if index not in cached]
-        if self.progress and tasks:
+        total = len(tasks) if total is None else total
+        if self.progress and total and self._bar is None:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=len(tasks), unit="doc", desc="extracting", mininterval=0.5, file=sys.stderr)
+            self._bar = tqdm(total=total, unit="doc", desc="building", mininterval=0.5, file=sys.stderr)
         fresh = self._fresh(pending)
         return self._in_order(tasks, cached, fresh)
 
@@ -550,42 +726,21 @@ def _curated_document_row(row) -> dict:
     return {"doc_id": row.sha256[:12], "source": f"data/raw/{row.path}", "sha256": row.sha256, "kind": "curated"}
 
 
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue().encode("utf-8")
-
-
-def _parquet_bytes(frame: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False, engine="pyarrow", compression="zstd")
-    return buffer.getvalue()
-
-
-def _write_processed(
-    target: Path, tables: dict[str, pd.DataFrame], manifest: pd.DataFrame, extra: dict[str, bytes] | None = None
-) -> None:
-    """Write every file (and the *extra* ones, by name) into a sibling folder, then swap it in whole."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".processed-", dir=target.parent))
-    staging.chmod(0o755)
-    try:
-        files: dict[str, bytes] = {}
-        for name in TABLE_ORDER:
-            files[f"{name}.csv"] = _csv_bytes(tables[name])
-            files[f"{name}.parquet"] = _parquet_bytes(tables[name])
-        files["datapackage.json"] = _datapackage(files, manifest)
-        files["data_dictionary.md"] = data_dictionary().encode("utf-8")
-        files.update(extra or {})
-        for filename, payload in files.items():
-            (staging / filename).write_bytes(payload)
-        keep = target / ".gitkeep"
-        if keep.exists():
-            (staging / ".gitkeep").write_bytes(keep.read_bytes())
-        _swap_in(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+def _finish_processed(staging: Path, target: Path, manifest: pd.DataFrame, extra: dict[str, bytes]) -> None:
+    """Add the data package, the data dictionary and the *extra* files to *staging*, then swap it in whole."""
+    digests = {
+        f"{name}.{fmt}": file_digest(staging / f"{name}.{fmt}") for name in TABLE_ORDER for fmt in ("csv", "parquet")
+    }
+    files = {
+        "datapackage.json": _datapackage(digests, manifest),
+        "data_dictionary.md": data_dictionary().encode("utf-8"),
+    }
+    for filename, payload in (files | extra).items():
+        (staging / filename).write_bytes(payload)
+    keep = target / ".gitkeep"
+    if keep.exists():
+        (staging / ".gitkeep").write_bytes(keep.read_bytes())
+    _swap_in(staging, target)
 
 
 def _swap_in(staging: Path, target: Path) -> None:
@@ -604,7 +759,7 @@ def _swap_in(staging: Path, target: Path) -> None:
         shutil.rmtree(retired)
 
 
-def _datapackage(files: dict[str, bytes], manifest: pd.DataFrame) -> bytes:
+def _datapackage(digests: dict[str, tuple[str, int]], manifest: pd.DataFrame) -> bytes:
     from torture_stats import __version__
 
     resources = []
@@ -622,8 +777,8 @@ def _datapackage(files: dict[str, bytes], manifest: pd.DataFrame) -> bytes:
                 "path": filename,
                 "format": fmt,
                 "description": spec.description,
-                "hash": "sha256:" + hashlib.sha256(files[filename]).hexdigest(),
-                "bytes": len(files[filename]),
+                "hash": "sha256:" + digests[filename][0],
+                "bytes": digests[filename][1],
                 "schema": {"fields": fields} | ({"primaryKey": list(spec.key)} if spec.key else {}),
             }
             if fmt == "csv":
