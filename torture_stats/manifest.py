@@ -7,6 +7,7 @@ whose bytes differ from the checksum recorded for it.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -80,10 +81,11 @@ def verify_raw(raw_dir: Path, *, refused: list[tuple[str, str]] | None = None) -
     """
     manifest = read_manifest(raw_dir)
     root = raw_dir.resolve()
+    resolve = _Resolver()
     listed = set()
     outside = []
     for index, row in zip(manifest.index, manifest.itertuples(index=False), strict=True):
-        target = (raw_dir / row.path).resolve()
+        target = resolve(raw_dir / row.path)
         if not target.is_relative_to(root):
             if refused is None:
                 raise ManifestError(f"{row.path}: manifest path points outside data/raw")
@@ -101,9 +103,29 @@ def verify_raw(raw_dir: Path, *, refused: list[tuple[str, str]] | None = None) -
         listed.add(target)
     for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
         relative = path.relative_to(raw_dir).as_posix()
-        if path.resolve() not in listed and path.name not in UNLISTED_ALLOWED and path.suffix != ".md":
+        if resolve(path) not in listed and path.name not in UNLISTED_ALLOWED and path.suffix != ".md":
             raise ManifestError(f"data/raw/{relative}: no row in data/raw/sources.csv")
     return manifest.drop(index=outside).reset_index(drop=True)
+
+
+class _Resolver:
+    """``Path.resolve`` for many files in few folders: each folder is resolved once.
+
+    A file that is itself a link, or a path with ``..`` in it, is resolved
+    in full, so a link or a climb out of ``data/raw`` is still seen.
+    """
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: Path) -> Path:
+        text = os.fspath(path)
+        if ".." in path.parts or os.path.islink(text):
+            return path.resolve()
+        folder, name = os.path.split(text)
+        if folder not in self._folders:
+            self._folders[folder] = os.path.realpath(folder)
+        return Path(self._folders[folder], name)
 
 
 def update_checksums(raw_dir: Path) -> list[str]:
