@@ -180,7 +180,7 @@ def build(
         engine=engine,
         scheduler=scheduler,
         cache_dir=extraction_cache_dir(paths.root) if cache else None,
-        progress=_show_progress(progress),
+        progress=show_progress(progress),
     )
     context = _Context.read(paths.raw, manifest)
     block_cache = BlockCache(block_cache_dir(paths.root)) if cache else None
@@ -548,7 +548,8 @@ def _prune_other_caches(cache_dir: Path) -> None:
 # --- running the per-document work ------------------------------------------------------------
 
 
-def _show_progress(progress: bool | None) -> bool:
+def show_progress(progress: bool | None) -> bool:
+    """Whether to draw a progress bar: *progress* if given, else only on a terminal and not in CI."""
     if progress is not None:
         return progress
     in_ci = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")

@@ -77,6 +77,7 @@ def _extract(paths: Sequence[str], table: str, fmt: str) -> int:
     import pandas as pd
 
     from torture_stats import schema
+    from torture_stats.build import show_progress
     from torture_stats.documents import document_files, read_document
     from torture_stats.errors import DocumentError
     from torture_stats.extract import extract_document_row, extract_grades, extract_tables
@@ -84,17 +85,24 @@ def _extract(paths: Sequence[str], table: str, fmt: str) -> int:
     from torture_stats.readers import time_limit
 
     frames = []
-    files = skipped = 0
+    skipped = 0
     first_with: dict[tuple[str, str], str] = {}
-    for path in document_files(paths):
-        files += 1
+    files = list(document_files(paths))
+    bar = None
+    if show_progress(None) and len(files) > 1:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(files), unit="doc", desc="extracting", mininterval=0.5, file=sys.stderr)
+    for path in files:
+        if bar is not None:
+            bar.update(1)
         if path.is_file():
             # the same bytes under another name (and the same suffix, so the same reader) are read once
             digest = sha256_of(path)
             first = first_with.setdefault((digest, path.suffix.lower()), str(path))
             if first != str(path):
                 duplicate = f"duplicate of {first} (same sha256 {digest[:12]}…); not extracted twice"
-                print(f"torture-stats: skipped {path}: {duplicate}", file=sys.stderr)
+                _say(f"torture-stats: skipped {path}: {duplicate}", bar)
                 skipped += 1
                 continue
         try:
@@ -108,17 +116,30 @@ def _extract(paths: Sequence[str], table: str, fmt: str) -> int:
                     figures, residuals = extract_tables(doc)
                     frames.append(figures if table == "figures" else residuals)
         except DocumentError as exc:
-            print(f"torture-stats: skipped {exc}", file=sys.stderr)
+            _say(f"torture-stats: skipped {exc}", bar)
             skipped += 1
+    if bar is not None:
+        bar.close()
     frames = [f for f in frames if not f.empty]
     result = schema.conform(pd.concat(frames, ignore_index=True), table) if frames else schema.empty_frame(table)
     if fmt == "csv":
         result.to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
         sys.stdout.write(result.to_json(orient="records", force_ascii=False, indent=1) + "\n")
-    if skipped:
-        print(f"torture-stats: {skipped} of {files} file(s) skipped", file=sys.stderr)
+    print(
+        f"torture-stats: {len(files) - skipped} of {len(files)} file(s) read, {len(result)} {table} rows, "
+        f"{skipped} skipped",
+        file=sys.stderr,
+    )
     return EXIT_SKIPPED if skipped else EXIT_OK
+
+
+def _say(message: str, bar) -> None:
+    """One line on stderr, above the progress bar when there is one."""
+    if bar is None:
+        print(message, file=sys.stderr)
+    else:
+        bar.write(message, file=sys.stderr)
 
 
 def _positive_int(text: str) -> int:
