@@ -16,8 +16,10 @@
 # %% [markdown]
 # # 04 · Compliance with follow-up recommendations: States, cycles and years
 #
-# Each follow-up paragraph graded by the Committee has a score on a common 0–1 scale
-# (`vocab/grade_scales.csv`). "No reply" (grade D) is non-engagement: it has no score
+# Each follow-up paragraph graded by a committee has a score on a common 0–1 scale
+# (`vocab/grade_scales.csv`). The charts follow the Committee against Torture (CAT):
+# reporting cycles of different committees are not one sequence. The last section sets
+# CAT beside the Human Rights Committee (CCPR) for the States graded by both. "No reply" (grade D) is non-engagement: it has no score
 # and is never counted as a low grade; "insufficient information" has no score either.
 # Shares of grades carry 95% Wilson intervals; years with few graded paragraphs are
 # flagged, and most are small.
@@ -32,10 +34,12 @@ from torture_stats import plot, stats
 pd.set_option("display.max_colwidth", 80)
 
 # %%
-grade_scores = ts.load("grade_scores")
-recommendation_scores = ts.load("recommendation_scores")
+all_grade_scores = ts.load("grade_scores")
+grade_scores = all_grade_scores[all_grade_scores["treaty"] == "CAT"]
+all_recommendation_scores = ts.load("recommendation_scores")
+recommendation_scores = all_recommendation_scores[all_recommendation_scores["treaty"] == "CAT"]
 documents = ts.load("documents")
-grade_scores.groupby(["scheme", "grade"]).size().rename("paragraphs")
+all_grade_scores.groupby(["treaty", "scheme", "grade"]).size().rename("paragraphs")
 
 # %% [markdown]
 # ## Every State and cycle
@@ -45,7 +49,7 @@ fig, ax = plt.subplots(figsize=(7.2, 8.6))
 plot.grade_heatmap(
     grade_scores,
     ax=ax,
-    title="Follow-up grades by State and reporting cycle",
+    title="CAT follow-up grades by State and reporting cycle",
     caption=plot.source_caption(documents, grade_scores["doc_id"], note="Cell: mean score; n = scored paragraphs."),
 )
 plt.show()
@@ -91,3 +95,19 @@ plot.state_trajectories(
     caption=plot.source_caption(documents, recommendation_scores["doc_id"]),
 )
 plt.show()
+
+# %% [markdown]
+# ## CAT beside CCPR
+#
+# Mean score per State and committee, for the States graded by both. The two committees
+# graded different recommendations in different years, so a gap between them is a lead to
+# read the documents, not a measured difference.
+
+# %%
+both = all_grade_scores.groupby("iso3")["treaty"].nunique().loc[lambda n: n > 1].index
+(
+    all_grade_scores[all_grade_scores["iso3"].isin(both)]
+    .groupby(["iso3", "treaty"])
+    .agg(cycle=("cycle", "max"), paragraphs=("score", "size"), mean_score=("score", "mean"))
+    .unstack("treaty")
+)

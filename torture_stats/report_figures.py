@@ -55,6 +55,21 @@ def _export(fig, name: str, directory: Path, tables: list[str], doc_ids) -> list
         plt.close(fig)
 
 
+#: the committee whose cycles the State charts follow: cycles of different treaties are not one sequence
+TREATY = "CAT"
+
+
+def _of_treaty(frame: pd.DataFrame, treaty: str) -> tuple[pd.DataFrame, str]:
+    """The rows of *treaty*, and a caption sentence naming what was left out."""
+    kept = frame[frame["treaty"] == treaty]
+    left = frame[frame["treaty"] != treaty]
+    if left.empty:
+        return kept, ""
+    by_treaty = left.groupby(left["treaty"].fillna("unknown"))["iso3"].nunique()
+    named = ", ".join(f"{treaty_name} ({n} States)" for treaty_name, n in by_treaty.items())
+    return kept, f" Grades of other committees are in the tables, not here: {named}."
+
+
 def _doc_ids(*columns: pd.Series) -> list[str]:
     return sorted({str(d) for c in columns for d in c.dropna().unique()})
 
@@ -80,20 +95,22 @@ def _grade_heatmap(tables: dict[str, pd.DataFrame], directory: Path) -> list[Pat
 
     from torture_stats import plot
 
-    scores = tables["grade_scores"]
+    scores, others = _of_treaty(tables["grade_scores"], TREATY)
     if scores.empty:
-        logger.info("no grades: grade_heatmap not drawn")
+        logger.info("no %s grades: grade_heatmap not drawn", TREATY)
         return []
     doc_ids = _doc_ids(scores["doc_id"])
     caption = plot.source_caption(
         tables["documents"],
         doc_ids,
         note="Cell: mean score (0-1 crosswalk of grade_scales.csv) of the paragraphs graded for that State and "
-        "cycle; n = paragraphs with a score. Rows sorted by mean score.",
+        f"cycle; n = paragraphs with a score. Rows sorted by mean score.{others}",
     )
     with plt.rc_context(plot.theme()):
         fig, ax = plt.subplots(figsize=(plot.WIDTHS["double"], 0.21 * scores["iso3"].nunique() + 2.4))
-        plot.grade_heatmap(scores, ax=ax, title="Follow-up grades by State and reporting cycle", caption=caption)
+        plot.grade_heatmap(
+            scores, ax=ax, title=f"{TREATY} follow-up grades by State and reporting cycle", caption=caption
+        )
     return _export(fig, "grade_heatmap", directory, ["grade_scores", "documents"], doc_ids)
 
 
@@ -129,19 +146,22 @@ def _state_trajectories(tables: dict[str, pd.DataFrame], directory: Path) -> lis
 
     from torture_stats import plot
 
-    recs = tables["recommendation_scores"]
+    recs, others = _of_treaty(tables["recommendation_scores"], TREATY)
     if recs.empty:
-        logger.info("no recommendation scores: state_trajectories not drawn")
+        logger.info("no %s recommendation scores: state_trajectories not drawn", TREATY)
         return []
     doc_ids = _doc_ids(recs["doc_id"])
     caption = plot.source_caption(
         tables["documents"],
         doc_ids,
-        note="Score of a recommendation: mean of its sub-limbs' scores; no-reply sub-limbs are left out of the mean.",
+        note="Score of a recommendation: mean of its sub-limbs' scores; no-reply sub-limbs are left out of the "
+        f"mean.{others}",
     )
     with plt.rc_context(plot.theme()):
         fig, ax = plt.subplots(figsize=(plot.WIDTHS["double"], 3.6))
-        plot.state_trajectories(recs, ax=ax, title="Follow-up scores across reporting cycles", caption=caption)
+        plot.state_trajectories(
+            recs, ax=ax, title=f"{TREATY} follow-up scores across reporting cycles", caption=caption
+        )
     return _export(fig, "state_trajectories", directory, ["recommendation_scores", "documents"], doc_ids)
 
 
