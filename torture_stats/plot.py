@@ -837,6 +837,29 @@ def trajectory_points(
     return pd.DataFrame(rows, columns=[hue, x, y, "n_recommendations", "n_scored", "n_no_reply"])
 
 
+#: how far apart (in cycles) the points of States that share a cycle and score are drawn
+_DODGE = 0.07
+
+
+def _dodge(points: pd.DataFrame, *, hue: str, y: str):
+    """Sideways offsets that keep the points of different States apart where they share a cycle and score."""
+    import numpy as np
+
+    offsets = np.zeros(len(points))
+    same_place = points.groupby(["_pos", points[y].astype(float).round(2)], sort=False).indices
+    for members in same_place.values():
+        if len(members) > 1:
+            order = np.argsort(points[hue].to_numpy()[members], kind="stable")
+            offsets[members[order]] = (np.arange(len(members)) - (len(members) - 1) / 2) * _DODGE
+    return offsets
+
+
+def _has_neighbour(points: pd.DataFrame, position: float, value: float, y: str) -> bool:
+    """Whether any of *points* lies within half a cycle and 0.06 of a score of (*position*, *value*)."""
+    near = (points["_pos"] - position).abs().le(0.5) & (points[y].astype(float) - value).abs().le(0.06)
+    return bool(near.any())
+
+
 def state_trajectories(
     data: pd.DataFrame,
     *,
@@ -919,9 +942,11 @@ def state_trajectories(
             linewidth=0.4,
             zorder=2,
         )
+    lines = scored[scored[hue].isin(highlight)].assign(_pos=lambda f: f[x].map(position).astype(float))
+    lines["_pos"] += _dodge(lines, hue=hue, y=y)
     for i, state in enumerate(highlight):
         colour = _STATE_COLOURS[i % len(_STATE_COLOURS)]
-        rows = scored[scored[hue] == state].assign(_pos=lambda f: f[x].map(position)).sort_values("_pos")
+        rows = lines[lines[hue] == state].sort_values("_pos")
         if show_recommendations:
             recs = data[(data[hue] == state) & data[y].notna() & data[x].notna()]
             offsets = (np.arange(len(recs)) % 5 - 2) * 0.035
@@ -948,12 +973,15 @@ def state_trajectories(
         )
         if len(rows):
             last = rows.iloc[-1]
+            # a label to the right of the last point would sit on another State's line starting there: put it above
+            crowded = _has_neighbour(lines[lines[hue] != state], float(last["_pos"]), float(last[y]), y)
             ax.annotate(
                 state,
                 (last["_pos"], float(last[y])),
-                xytext=(6, 0),
+                xytext=(0, 7) if crowded else (6, 0),
                 textcoords="offset points",
-                va="center",
+                ha="center" if crowded else "left",
+                va="bottom" if crowded else "center",
                 fontsize="small",
                 color=colour,
                 fontweight="bold",
