@@ -189,7 +189,9 @@ def test_compliance_trend_draws_the_shares_and_intervals_of_grade_shares(grade_s
         [float(shares.loc[("partially_implemented", y), "ci_high"]) for y in years]
     )
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend[:4] == ["almost fully implemented", "partially implemented", "not implemented", "contrary"]
+    scale = ["implemented", "almost_fully_implemented", "partially_implemented", "not_implemented", "contrary"]
+    scored = [g.replace("_", " ") for g in scale if g in set(dated["grade"])]
+    assert legend[: len(scored)] == scored, "grades with a score first, best to worst"
     assert "insufficient information" in legend, "no-score grades keep their own entry"
     undated = int((grade_scores["scheme"] == "CAT-verbal").sum() - len(dated))
     assert f"{undated} without a year" in ax.get_xlabel()
