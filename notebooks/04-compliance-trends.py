@@ -104,7 +104,8 @@ plt.show()
 # read the documents, not a measured difference.
 
 # %%
-both = all_grade_scores.groupby("iso3")["treaty"].nunique().loc[lambda n: n > 1].index
+committees = all_grade_scores.groupby("iso3")["treaty"].nunique()
+both = committees[committees > 1].index
 (
     all_grade_scores[all_grade_scores["iso3"].isin(both)]
     .groupby(["iso3", "treaty"])
