@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -71,30 +72,77 @@ def grade_scores(grades: pd.DataFrame) -> pd.DataFrame:
     ([0.5, <NA>], [True, False])
     """
     require_columns(grades, ("paragraph", "grade", "scheme"), "grades")
-    scales = vocab.grade_scales()
-    lookup = {(r.scheme, r.grade): r for r in scales.itertuples(index=False)}
-    frame = grades.copy()
+    if grades.empty:
+        return schema.conform(schema.empty_frame(GRADE_SCORES), GRADE_SCORES)
+    frame = grades.reset_index(drop=True)
     for col in _OPTIONAL:
         if col not in frame.columns:
             frame[col] = pd.NA
-    rows = []
-    for _, g in frame.iterrows():
-        row = {c: g[c] for c in ("doc_id", "treaty", "iso3", "cycle", "paragraph", "grade", "grade_raw", "scheme")}
-        row.update(assessed_on=g["assessed_on"], method=g["method"], recommendation=recommendation_of(g["paragraph"]))
-        hit = lookup.get((g["scheme"], g["grade"]))
-        if hit is None:
-            note = f"grade {g['grade']!r} is not in scheme {g['scheme']!r} of grade_scales.csv"
-            logger.warning("%s %s para. %s: %s", g["iso3"], g["cycle"], g["paragraph"], note)
-            row.update(flag="unknown_grade", note=note)
-        else:
-            score = None if pd.isna(hit.score) else float(hit.score)
-            row.update(meaning=hit.meaning, score=score, engages=bool(hit.engages))
-            given = g["score"]
-            if not pd.isna(given) and (score is None or abs(float(given) - score) > 1e-9):
-                row.update(flag="conflict", note=f"input score {float(given):g} differs from the crosswalk's {score}")
-        rows.append(row)
-    out = pd.DataFrame(rows) if rows else schema.empty_frame(GRADE_SCORES)
+    hit = _crosswalk_rows(frame["scheme"], frame["grade"])
+    known = hit["known"].to_numpy(dtype=bool)
+    score = hit["score"].to_numpy(dtype=float, na_value=np.nan)
+    input_score = pd.to_numeric(frame["score"]).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    conflict = known & ~np.isnan(input_score) & (np.isnan(score) | (np.abs(input_score - score) > 1e-9))
+    flag = np.full(len(frame), None, dtype=object)
+    note = np.full(len(frame), None, dtype=object)
+    flag[conflict] = "conflict"
+    note[conflict] = [
+        f"input score {value:g} differs from the crosswalk's {None if np.isnan(ours) else float(ours)}"
+        for value, ours in zip(input_score[conflict], score[conflict], strict=True)
+    ]
+    paragraphs = frame["paragraph"].tolist()
+    # the same few paragraphs recur across documents: each text is read once
+    of_text = {p: recommendation_of(p) for p in set(paragraphs) if isinstance(p, str)}
+    recommendation = [of_text[p] if isinstance(p, str) else recommendation_of(p) for p in paragraphs]
+    # the words about a row print its values as pandas reads the row (a row of only text and gaps is read as
+    # text, its gaps as nan), so the few rows that need them are read row by row
+    for position, g in _rows(frame, frame["paragraph"].isna()):
+        recommendation[position] = recommendation_of(g["paragraph"])
+    flag[~known] = "unknown_grade"
+    for position, g in _rows(frame, ~known):
+        note[position] = f"grade {g['grade']!r} is not in scheme {g['scheme']!r} of grade_scales.csv"
+        logger.warning("%s %s para. %s: %s", g["iso3"], g["cycle"], g["paragraph"], note[position])
+    out = pd.DataFrame(
+        {
+            **{col: frame[col] for col in ("doc_id", "treaty", "iso3", "cycle", "paragraph", "grade", "grade_raw")},
+            "scheme": frame["scheme"],
+            "assessed_on": frame["assessed_on"],
+            "method": frame["method"],
+            "recommendation": pd.Series(recommendation, dtype=object),
+            "meaning": hit["meaning"],
+            "score": hit["score"],
+            "engages": hit["engages"],
+            # as objects: pandas would turn a list of texts into an Arrow column, and conform turns it back
+            "flag": pd.Series(flag, dtype=object),
+            "note": pd.Series(note, dtype=object),
+        }
+    )
     return schema.conform(out, GRADE_SCORES)
+
+
+def _rows(frame: pd.DataFrame, mask: pd.Series | np.ndarray):
+    """(position, row) of the rows of *mask*, read as ``DataFrame.iterrows`` reads them (*frame* has a 0..n-1 index)."""
+    mask = np.asarray(mask, dtype=bool)
+    return frame[mask].iterrows() if mask.any() else iter(())
+
+
+def _crosswalk_rows(scheme: pd.Series, grade: pd.Series) -> pd.DataFrame:
+    """The grade_scales.csv row of each (scheme, grade): ``meaning, score, engages`` and ``known``.
+
+    On the index of *scheme*; a pair that is not in the crosswalk has ``known`` false and the rest empty.
+    """
+    keys = pd.DataFrame({"scheme": scheme.astype(object).to_numpy(), "grade": grade.astype(object).to_numpy()})
+    hit = keys.merge(_crosswalk(), how="left", on=["scheme", "grade"])
+    return hit.assign(known=hit["known"].notna()).set_axis(scheme.index)
+
+
+@cache
+def _crosswalk() -> pd.DataFrame:
+    """grade_scales.csv ready to merge on: keys of any type match as in a dict, text comes out as Python strings."""
+    # a pair listed twice keeps its last row, as a dict of the rows did
+    scales = vocab.grade_scales().drop_duplicates(["scheme", "grade"], keep="last")
+    columns = scales[["scheme", "grade", "meaning", "score", "engages"]]
+    return columns.astype({"scheme": object, "grade": object, "meaning": object}).assign(known=True)
 
 
 def recommendation_scores(grades: pd.DataFrame) -> pd.DataFrame:

@@ -65,24 +65,12 @@ def attrition_steps(figures: pd.DataFrame, *, ci_method: str = "wilson", alpha: 
         raise TortureStatsError(f"ci_method={ci_method!r} is not allowed; use one of {sorted(CI_METHODS)}")
     from statsmodels.stats.proportion import proportion_confint
 
-    rows = []
     chained = figures[figures["chain"].notna() & figures["stage"].notna()]
-    for chain, group in chained.groupby("chain", sort=True):
-        nodes = _chain_nodes(group)
-        main = [n for n in nodes if not _is_exit(n["stage"])]
-        exits = [n for n in nodes if _is_exit(n["stage"])]
-        pairs = list(itertools.pairwise(main))
-        for node in exits:
-            parent_measure = vocab.measure_parent().get(node["measure"])
-            parent = next((m for m in main if m["measure"] == parent_measure), None)
-            if parent is None:
-                earlier = [m for m in main if _stage_number(m["stage"]) <= _stage_number(node["stage"])]
-                parent = earlier[-1] if earlier else None
-            if parent is not None:
-                pairs.append((parent, node))
-        pairs.sort(key=lambda p: (_stage_number(p[0]["stage"]), _stage_number(p[1]["stage"]), _is_exit(p[1]["stage"])))
-        first = group.iloc[0]
-        for step, (a, b) in enumerate(pairs, start=1):
+    first_rows = chained.drop_duplicates("chain").set_index("chain")
+    rows = []
+    for chain, nodes in _chain_nodes(chained).items():
+        first = first_rows.loc[chain]
+        for step, (a, b) in enumerate(_chain_pairs(nodes), start=1):
             same_unit = a["unit"] == b["unit"]
             exact = a["exact"] and b["exact"]
             monotonic = b["value"] <= a["value"]
@@ -90,47 +78,79 @@ def attrition_steps(figures: pd.DataFrame, *, ci_method: str = "wilson", alpha: 
             flag = None if same_unit else "unit_change"
             if same_unit and not monotonic:
                 flag = "non_monotonic"
-            row = {
-                "chain": chain,
-                "iso3": first["iso3"],
-                "cycle": first["cycle"],
-                "step": step,
-                "from_measure": a["measure"],
-                "to_measure": b["measure"],
-                "from_stage": a["stage"],
-                "to_stage": b["stage"],
-                "is_exit": _is_exit(b["stage"]),
-                "from_value": a["value"],
-                "to_value": b["value"],
-                "unit_from": a["unit"],
-                "unit_to": b["unit"],
-                "comparable": comparable,
-                "flag": flag,
-            }
-            if comparable:
-                low, high = proportion_confint(
-                    int(b["value"]), int(a["value"]), alpha=alpha, method=CI_METHODS[ci_method]
-                )
-                row.update(rate=b["value"] / a["value"], ci_low=float(low), ci_high=float(high), ci_method=ci_method)
-            rows.append(row)
+            rows.append(
+                {
+                    "chain": chain,
+                    "iso3": first["iso3"],
+                    "cycle": first["cycle"],
+                    "step": step,
+                    "from_measure": a["measure"],
+                    "to_measure": b["measure"],
+                    "from_stage": a["stage"],
+                    "to_stage": b["stage"],
+                    "is_exit": _is_exit(b["stage"]),
+                    "from_value": a["value"],
+                    "to_value": b["value"],
+                    "unit_from": a["unit"],
+                    "unit_to": b["unit"],
+                    "comparable": comparable,
+                    "flag": flag,
+                }
+            )
     frame = pd.DataFrame(rows) if rows else schema.empty_frame("attrition")
+    comparable = frame["comparable"].to_numpy(dtype=bool)
+    if comparable.any():
+        # one call for all steps: the interval is computed element by element, as it was one step at a time
+        counts = frame.loc[comparable, ["to_value", "from_value"]].to_numpy(dtype=float).astype(int)
+        low, high = proportion_confint(counts[:, 0], counts[:, 1], alpha=alpha, method=CI_METHODS[ci_method])
+        frame.loc[comparable, "rate"] = frame.loc[comparable, "to_value"] / frame.loc[comparable, "from_value"]
+        frame.loc[comparable, "ci_low"] = low
+        frame.loc[comparable, "ci_high"] = high
+        frame.loc[comparable, "ci_method"] = ci_method
     return schema.conform(frame, "attrition")
 
 
-def _chain_nodes(group: pd.DataFrame) -> list[dict]:
-    """One node per (measure, stage) of a chain, counts of one measure added up."""
-    nodes = []
-    for (measure, stage), rows in group.groupby(["measure", "stage"], sort=False):
-        units = rows["unit"].dropna().unique()
-        nodes.append(
-            {
-                "measure": measure,
-                "stage": stage,
-                "value": float(rows["value"].sum()),
-                "unit": units[0] if len(units) == 1 else None,
-                "exact": bool((rows["bound"] == "exact").all()),
-                "parts": len(rows),
-            }
-        )
-    nodes.sort(key=lambda n: (_stage_number(n["stage"]), _is_exit(n["stage"])))
-    return nodes
+def _chain_nodes(chained: pd.DataFrame) -> dict[object, list[dict]]:
+    """Per chain (in sorted order), one node per (measure, stage), counts of one measure added up.
+
+    Nodes are in stage order, exits after the main stage of their number.
+    """
+    chained = chained[chained["measure"].notna()]  # as a groupby leaves them out
+    if chained.empty:
+        return {}
+    unit, value, bound = chained["unit"], chained["value"], chained["bound"]
+    keys = [chained["chain"], chained["measure"], chained["stage"]]
+    units = unit.groupby(keys, sort=False)
+    nodes = pd.DataFrame(
+        {
+            # each node's Series added up as the per-chain version added it (a groupby sum compensates)
+            "value": value.groupby(keys, sort=False).agg(lambda values: float(values.sum())),
+            "unit": units.first().astype(object).where(units.nunique() == 1, None),
+            "exact": (bound == "exact").groupby(keys, sort=False).all(),
+            "parts": units.size(),
+        }
+    )
+    by_chain: dict[object, list[dict]] = {}
+    for (chain, measure, stage), node in zip(nodes.index, nodes.to_dict("records"), strict=True):
+        by_chain.setdefault(chain, []).append({"measure": measure, "stage": stage, **node})
+    return {
+        chain: sorted(by_chain[chain], key=lambda n: (_stage_number(n["stage"]), _is_exit(n["stage"])))
+        for chain in pd.Index(list(by_chain)).sort_values()
+    }
+
+
+def _chain_pairs(nodes: list[dict]) -> list[tuple[dict, dict]]:
+    """The steps of one chain: each main stage to the next, and each exit from its parent, in stage order."""
+    main = [n for n in nodes if not _is_exit(n["stage"])]
+    exits = [n for n in nodes if _is_exit(n["stage"])]
+    pairs = list(itertools.pairwise(main))
+    for node in exits:
+        parent_measure = vocab.measure_parent().get(node["measure"])
+        parent = next((m for m in main if m["measure"] == parent_measure), None)
+        if parent is None:
+            earlier = [m for m in main if _stage_number(m["stage"]) <= _stage_number(node["stage"])]
+            parent = earlier[-1] if earlier else None
+        if parent is not None:
+            pairs.append((parent, node))
+    pairs.sort(key=lambda p: (_stage_number(p[0]["stage"]), _stage_number(p[1]["stage"]), _is_exit(p[1]["stage"])))
+    return pairs

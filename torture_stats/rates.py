@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
-import weakref
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from torture_stats import schema, vocab
@@ -52,55 +52,124 @@ _FIGURE_OPTIONAL = (
     "period_note",
 )
 
+#: the dates of a document that can date its figures
+_DOCUMENT_DATES = ("doc_date", "reply_date")
+#: the year a date begins with
+_YEAR = re.compile(r"\s*(\d{4})")
 
-def _with_optional(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    """A copy of *frame* with every column of *columns* present, as objects with None for missing."""
-    out = frame.copy()
-    for col in columns:
-        if col not in out.columns:
-            out[col] = None
-    return out.astype(object).where(out.notna(), None)
+
+def _figure_columns(figures: pd.DataFrame) -> pd.DataFrame:
+    """The figure columns the rates read, on a fresh 0..n-1 index; an absent optional column is all None."""
+    figs = figures.reset_index(drop=True)
+    absent = pd.Series(None, index=figs.index, dtype=object)
+    return pd.DataFrame(
+        {col: figs[col] if col in figs.columns else absent for col in (*_FIGURE_OPTIONAL, "measure", "value")}
+    )
+
+
+def _objects(column: pd.Series) -> list:
+    """The values of *column* as Python objects, None where missing: what the notes and messages print."""
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
+def _values_on(rows: np.ndarray, *columns: pd.Series) -> zip:
+    """The values of *columns* on each of *rows* (a boolean mask), as Python objects: what the notes print."""
+    return zip(*(_objects(col[rows]) for col in columns), strict=True)
+
+
+def _equals(column: pd.Series, value: str) -> np.ndarray:
+    """``column == value`` row by row, False where the column is missing."""
+    return (column == value).fillna(False).to_numpy(dtype=bool)
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    """*column* as floats, NaN where missing."""
+    return pd.to_numeric(column).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _whole_years(column: pd.Series) -> pd.Series:
+    """*column* as Int64 years, any fraction cut off as int() cuts it."""
+    return np.trunc(pd.to_numeric(column).astype("Float64")).astype("Int64")
+
+
+def _divide(numerator: np.ndarray, denominator: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """numerator / denominator on *rows* (a boolean mask), NaN on the others."""
+    return np.divide(numerator, denominator, out=np.full(len(rows), np.nan), where=rows)
+
+
+def _frame(columns: dict[str, object], index: pd.Index) -> pd.DataFrame:
+    """A frame of *columns* on *index*; texts, and arrays of them, stay Python objects.
+
+    (pandas would make Arrow columns of them, which conform turns back into objects.)
+    """
+    as_objects = {
+        name: pd.Series(values, index=index, dtype=object)
+        for name, values in columns.items()
+        if isinstance(values, str) or (isinstance(values, np.ndarray) and values.dtype == object)
+    }
+    return pd.DataFrame({**columns, **as_objects}, index=index)
+
+
+def _join_notes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Two notes per row joined with '; ', either alone where the other is missing, None where both are."""
+    both = ~pd.isna(first) & ~pd.isna(second)
+    joined = np.where(pd.isna(first), second, first)
+    joined[both] = [f"{a}; {b}" for a, b in zip(first[both], second[both], strict=True)]
+    return joined
 
 
 def _year_of(date: object) -> int | None:
+    """The year *date* begins with (four digits after any spaces), or None."""
     if date is None or pd.isna(date):
         return None
-    match = re.match(r"\s*(\d{4})", str(date))
+    match = _YEAR.match(str(date))
     return int(match.group(1)) if match else None
 
 
-def _missing(value: object) -> bool:
-    return value is None or bool(pd.isna(value))
+def _document_years(documents: pd.DataFrame | None) -> pd.DataFrame:
+    """The years of each document's ``doc_date`` and ``reply_date`` (Int64), indexed by doc_id as text.
 
-
-def _document_years(documents: pd.DataFrame | None) -> dict[str, dict[str, int | None]]:
-    """doc_id -> {"doc_date": year, "reply_date": year}."""
+    Documents without a doc_id are left out; a doc_id given twice keeps its last row.
+    """
     if documents is None:
-        return {}
+        documents = pd.DataFrame({"doc_id": pd.Series(dtype=object)})
     require_columns(documents, ("doc_id",), "documents")
-    docs = _with_optional(documents, ("doc_date", "reply_date"))
-    return {
-        str(row["doc_id"]): {"doc_date": _year_of(row["doc_date"]), "reply_date": _year_of(row["reply_date"])}
-        for _, row in docs.iterrows()
-        if not _missing(row["doc_id"])
-    }
+    named = documents[documents["doc_id"].notna()]
+    dates = {col: named[col].tolist() if col in named.columns else [None] * len(named) for col in _DOCUMENT_DATES}
+    # a regular expression per document, in a plain loop: a string accessor would run the same loop
+    years = pd.DataFrame(
+        {col: pd.array([_year_of(date) for date in values], dtype="Int64") for col, values in dates.items()},
+        index=pd.Index(named["doc_id"].astype(str), dtype=object),
+    )
+    return years[~years.index.duplicated(keep="last")]
 
 
-def _figure_year(row: pd.Series, doc_years: dict[str, dict[str, int | None]]) -> tuple[int | None, str | None]:
-    """The year a figure refers to, and where that year came from."""
-    if not _missing(row["period_end"]):
-        return int(row["period_end"]), "period_end"
-    years = doc_years.get(str(row["doc_id"]), {}) if not _missing(row["doc_id"]) else {}
-    if not _missing(row["period_start"]) and row["period_note"] != "since":
-        return int(row["period_start"]), "period_start"
-    if row["period_note"] == "since" and years.get("doc_date") is not None:
-        return years["doc_date"], "doc_date"
-    if not _missing(row["period_start"]):
-        return int(row["period_start"]), "period_start"
-    for basis in ("reply_date", "doc_date"):
-        if years.get(basis) is not None:
-            return years[basis], basis
-    return None, None
+def _years_of_documents(doc_id: pd.Series, doc_years: pd.DataFrame) -> pd.DataFrame:
+    """The ``doc_date`` and ``reply_date`` years of each figure's document; empty where it is not known."""
+    return doc_years.reindex(pd.Index(doc_id.astype(str), dtype=object)).set_axis(doc_id.index)
+
+
+def _figure_years(figs: pd.DataFrame, doc_years: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The year each figure refers to (Int64), and where that year came from.
+
+    ``period_end``, else ``period_start``, else the year of the document's ``reply_date``, else of its
+    ``doc_date``; a "since" period, open at its end, takes the year of ``doc_date`` before its start year.
+    """
+    start, end = _whole_years(figs["period_start"]), _whole_years(figs["period_end"])
+    dates = _years_of_documents(figs["doc_id"], doc_years)
+    doc_date, reply_date = dates["doc_date"], dates["reply_date"]
+    since_dated = _equals(figs["period_note"], "since") & doc_date.notna().to_numpy()
+    choices = (  # (applies, year, basis): the first that applies wins
+        (end.notna(), end, "period_end"),
+        (start.notna() & ~since_dated, start, "period_start"),
+        (since_dated, doc_date, "doc_date"),
+        (reply_date.notna(), reply_date, "reply_date"),
+        (doc_date.notna(), doc_date, "doc_date"),
+    )
+    applies = [np.asarray(c, dtype=bool) for c, _, _ in choices]
+    year = np.select(applies, [y.to_numpy(dtype=float, na_value=np.nan) for _, y, _ in choices], default=np.nan)
+    basis = np.select(applies, [b for _, _, b in choices], default=None)
+    return pd.Series(year, index=figs.index).astype("Int64"), pd.Series(basis, index=figs.index, dtype=object)
 
 
 def load_denominators(path: str | Path | None = None, *, root: str | Path | None = None) -> pd.DataFrame:
@@ -146,55 +215,106 @@ def load_denominators(path: str | Path | None = None, *, root: str | Path | None
     return frame
 
 
-def _nearest_denominator(
-    denominators: pd.DataFrame, iso3: object, year: int | None, measure: str = "prison_population"
-) -> pd.Series | None:
-    """The denominator row of *iso3* nearest *year*; ties go to the earlier year."""
-    if _missing(iso3) or year is None:
-        return None
-    # asked once per figure, hundreds of thousands of times in a large build, about a few hundred States and
-    # years: the answers are remembered for as long as this denominators frame lives (frames are never mutated)
-    frame_ref, answers = _NEAREST_CACHE.get(id(denominators), (None, None))
-    if frame_ref is None or frame_ref() is not denominators:
-        for dead in [k for k, (ref, _) in _NEAREST_CACHE.items() if ref() is None]:
-            del _NEAREST_CACHE[dead]
-        answers = {}
-        _NEAREST_CACHE[id(denominators)] = (weakref.ref(denominators), answers)
-    key = (iso3, year, measure)
-    if key not in answers:
-        answers[key] = _nearest_denominator_uncached(denominators, iso3, year, measure)
-    return answers[key]
+def _nearest_denominators(
+    denominators: pd.DataFrame, iso3: pd.Series, year: pd.Series, measure: str = "prison_population"
+) -> pd.DataFrame:
+    """The denominator nearest each (iso3, year: Int64); ties go to the earlier year, a repeated year to its first row.
 
-
-_NEAREST_CACHE: dict[int, tuple] = {}
-
-
-def _nearest_denominator_uncached(denominators: pd.DataFrame, iso3: object, year: int, measure: str):
-    rows = denominators[(denominators["iso3"] == iso3) & (denominators["measure"] == measure)]
-    rows = rows[rows["value"].notna() & rows["year"].notna()]
-    if rows.empty:
-        return None
-    gaps = (rows["year"].astype(int) - year).abs()
-    order = pd.DataFrame({"gap": gaps.to_numpy(), "year": rows["year"].astype(int).to_numpy()}).sort_values(
-        ["gap", "year"], kind="stable"
+    Returns a frame on the index of *iso3*: ``prisoners`` (float), ``prisoners_year`` (Int64) and
+    ``prisoners_source``, empty where iso3 or year is missing or the State has no row of *measure*.
+    """
+    usable = denominators[
+        _equals(denominators["measure"], measure)
+        & denominators["value"].notna().to_numpy()
+        & denominators["year"].notna().to_numpy()
+    ]
+    candidates = pd.DataFrame(
+        {
+            "iso3": usable["iso3"].astype(object).to_numpy(),
+            "prisoners": _numbers(usable["value"]),
+            "prisoners_year": _whole_years(usable["year"]).array,
+            "prisoners_source": usable["source_url"].to_numpy(),
+            "row": np.arange(len(usable)),
+        }
     )
-    return rows.iloc[order.index[0]]
+    wanted = pd.DataFrame({"iso3": iso3.astype(object).to_numpy(), "year": year.array})
+    # each distinct (State, year) is matched once, against every year of that State: a few hundred pairs,
+    # however many figures; the figures then take their pair's answer by its number
+    pair = wanted.groupby(["iso3", "year"], sort=False).ngroup().to_numpy()  # NaN where iso3 or year is missing
+    numbers, first = np.unique(pair[~np.isnan(pair)], return_index=True)
+    keys = wanted[~np.isnan(pair)].iloc[first].assign(pair=numbers.astype(int))
+    pairs = keys.merge(candidates, on="iso3")
+    pairs["gap"] = (pairs["prisoners_year"] - pairs["year"]).abs()
+    nearest = pairs.sort_values(["gap", "prisoners_year", "row"]).drop_duplicates("pair").set_index("pair")
+    found = nearest[["prisoners", "prisoners_year", "prisoners_source"]].reindex(pair)
+    return found.set_axis(iso3.index)
 
 
-def _is_flow(row: pd.Series) -> tuple[bool, str | None, str | None]:
-    """Whether a figure counts events over a period; else (False, flag, note)."""
-    if not _missing(row["per"]):
-        return False, "ratio_not_count", f"reported as a ratio per {row['per']}, not a count"
-    if row["unit"] == "percent":
-        return False, "not_a_flow", "a percentage, not a count"
-    domain = None
-    try:
-        domain = vocab.measure_info(str(row["measure"]))["domain"]
-    except TortureStatsError:
-        domain = None
-    if row["measure"] in STOCK_MEASURES or domain == "health" or row["period_note"] == "as of":
-        return False, "not_a_flow", "a standing number at a date (a stock), not events over a period"
-    return True, None, None
+def _denominator_fields(
+    denominators: pd.DataFrame, iso3: pd.Series, year: pd.Series, max_year_gap: int
+) -> pd.DataFrame:
+    """The nearest prison population of each figure, and the flag and note that go with it.
+
+    Returns a frame on the index of *iso3*: ``prisoners, prisoners_year, prisoners_source``, ``year_gap``
+    (prisoners_year - year), ``flag`` and ``note``.
+    """
+    den = _nearest_denominators(denominators, iso3, year)
+    gap = den["prisoners_year"] - year
+    undated = year.isna().to_numpy()
+    unknown = ~undated & den["prisoners"].isna().to_numpy()
+    distant = (gap.abs() > max_year_gap).fillna(False).to_numpy(dtype=bool)
+    flag = np.full(len(den), None, dtype=object)
+    note = np.full(len(den), None, dtype=object)
+    flag[undated | unknown] = "no_denominator"
+    note[undated] = "the figure has no year to match a prison population on"
+    note[unknown] = [f"no prison population for {code}" for code in _objects(iso3[unknown])]
+    flag[distant] = "distant_denominator"
+    note[distant] = [
+        f"prison population of {used} used for a figure of {wanted} ({apart} years apart)"
+        for used, wanted, apart in _values_on(distant, den["prisoners_year"], year, gap.abs())
+    ]
+    return _frame({**den, "year_gap": gap, "flag": flag, "note": note}, den.index)
+
+
+def _distant_messages(iso3: pd.Series, measure: pd.Series, fields: pd.DataFrame) -> list[tuple[object, tuple]]:
+    """(index label, logger.info arguments) of each row of *fields* whose prison population is far from its year.
+
+    Empty when info messages are not logged: there are as many as there are such figures.
+    """
+    if not logger.isEnabledFor(logging.INFO):
+        return []
+    labels = fields.index[_equals(fields["flag"], "distant_denominator")]
+    lines = zip(_objects(iso3.loc[labels]), _objects(measure.loc[labels]), fields["note"].loc[labels], strict=True)
+    return [(label, ("%s %s: %s", *line)) for label, line in zip(labels, lines, strict=True)]
+
+
+def _health_measures() -> set[str]:
+    """Staff measures: the ``health`` domain of measures.csv."""
+    measures = vocab.measures()
+    return set(measures.loc[_equals(measures["domain"], "health"), "measure"])
+
+
+def _not_a_count(figs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The flag and note of each reported ratio or percentage; None for the other figures."""
+    ratio = figs["per"].notna().to_numpy()
+    percent = ~ratio & _equals(figs["unit"], "percent")
+    flag = np.full(len(figs), None, dtype=object)
+    note = np.full(len(figs), None, dtype=object)
+    flag[ratio] = "ratio_not_count"
+    note[ratio] = [f"reported as a ratio per {per}, not a count" for per in _objects(figs["per"][ratio])]
+    flag[percent] = "not_a_flow"
+    note[percent] = "a percentage, not a count"
+    return flag, note
+
+
+def _not_a_flow(figs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The flag and note of each figure that does not count events over a period; None for those that do."""
+    flag, note = _not_a_count(figs)
+    stock_measures = STOCK_MEASURES | _health_measures()
+    stock = pd.isna(flag) & (figs["measure"].isin(stock_measures).to_numpy() | _equals(figs["period_note"], "as of"))
+    flag[stock] = "not_a_flow"
+    note[stock] = "a standing number at a date (a stock), not events over a period"
+    return flag, note
 
 
 def annual_rates(figures: pd.DataFrame, documents: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -256,64 +376,73 @@ def annual_rates(figures: pd.DataFrame, documents: pd.DataFrame | None = None) -
     """
     require_columns(figures, ("measure", "value"), "figures")
     doc_years = _document_years(documents)
-    figs = _with_optional(figures, _FIGURE_OPTIONAL)
-    rows = []
-    for _, fig in figs.iterrows():
-        row = {col: fig[col] for col in (*_FIGURE_OPTIONAL, "measure", "value") if col != "per"}
-        row.update(divisor="years", divisor_source="period", rate_unit="per_year")
-        start, end, note_word = fig["period_start"], fig["period_end"], fig["period_note"]
-        is_flow, flag, note = _is_flow(fig)
-        if not is_flow:
-            row.update(flag=flag, note=note)
-        elif _missing(fig["value"]):
-            row.update(note="no value reported")
-        elif _missing(start):
-            row.update(flag="no_period", note="the text gives no period")
-        else:
-            start = int(start)
-            fuzzy = note_word in ("early", "late")
-            basis = "stated"
-            if _missing(end):
-                doc_year = doc_years.get(str(fig["doc_id"]), {}).get("doc_date")
-                if doc_year is None:
-                    row.update(flag="no_period", note=f"period open from {start} and no doc_date to close it")
-                    rows.append(row)
-                    continue
-                end, basis, fuzzy = doc_year, "doc_date", True
-            end = int(end)
-            n_years = end - start + 1
-            if n_years < 1:
-                row.update(flag="ambiguous_period", note=f"period ends ({end}) before it starts ({start})")
-                rows.append(row)
-                continue
-            low, high = (n_years - 1, n_years) if fuzzy else (n_years, n_years)
-            value = float(fig["value"])
-            row.update(
-                period_end=end,
-                period_end_basis=basis,
-                divisor_low=float(low),
-                divisor_high=float(high),
-                rate_low=value / high,
-                rate_high=value / low if low > 0 else None,
-            )
-            if not fuzzy:
-                row.update(divisor_value=float(n_years), rate=value / n_years)
-            notes = []
-            if basis == "doc_date":
-                row["flag"] = "open_period"
-                notes.append(f"open period: end taken as {end}, the year of doc_date")
-            elif fuzzy:
-                row["flag"] = "ambiguous_period"
-            if fuzzy:
-                notes.append(f"{start}-{end} counted as {low} to {high} years")
-            if low == 0:
-                notes.append("may cover part of one year: no upper bound on the rate")
-            row["note"] = "; ".join(notes) or None
-        year, year_basis = _figure_year(fig, doc_years)
-        row.update(figure_year=year, figure_year_basis=year_basis)
-        rows.append(row)
-    frame = pd.DataFrame(rows) if rows else schema.empty_frame(RATES)
-    return schema.conform(frame, RATES)
+    figs = _figure_columns(figures)
+    if figs.empty:
+        return schema.conform(schema.empty_frame(RATES), RATES)
+    value = _numbers(figs["value"])
+    start, stated_end = _whole_years(figs["period_start"]), _whole_years(figs["period_end"])
+    is_open = stated_end.isna().to_numpy()
+    end = stated_end.fillna(_years_of_documents(figs["doc_id"], doc_years)["doc_date"])
+    n_years = (end - start + 1).to_numpy(dtype=float, na_value=np.nan)
+    flag, note = _not_a_flow(figs)
+    # the checks in the order they apply: the first that fails names the reason, and the row gets no rate
+    pending = pd.isna(flag)
+    no_value = pending & np.isnan(value)
+    pending &= ~no_value
+    no_start = pending & start.isna().to_numpy()
+    pending &= ~no_start
+    unclosed = pending & end.isna().to_numpy()
+    pending &= ~unclosed
+    backwards = pending & (n_years < 1)
+    rated = pending & ~backwards
+    note[no_value] = "no value reported"
+    flag[no_start] = "no_period"
+    note[no_start] = "the text gives no period"
+    flag[unclosed] = "no_period"
+    note[unclosed] = [f"period open from {first} and no doc_date to close it" for first in _objects(start[unclosed])]
+    flag[backwards] = "ambiguous_period"
+    note[backwards] = [
+        f"period ends ({last}) before it starts ({first})" for last, first in _values_on(backwards, end, start)
+    ]
+
+    # an end year written "early"/"late", or taken from doc_date, counts for between 0 and 1 of a year
+    fuzzy = rated & (_equals(figs["period_note"], "early") | _equals(figs["period_note"], "late") | is_open)
+    exact = rated & ~fuzzy
+    low = np.where(fuzzy, n_years - 1, n_years)
+    flag[fuzzy] = np.where(is_open[fuzzy], "open_period", "ambiguous_period")
+    note[fuzzy] = [
+        "; ".join(
+            ([f"open period: end taken as {last}, the year of doc_date"] if opened else [])
+            + [f"{first}-{last} counted as {last - first} to {last - first + 1} years"]
+            + (["may cover part of one year: no upper bound on the rate"] if last == first else [])
+        )
+        for first, last, opened in zip(_objects(start[fuzzy]), _objects(end[fuzzy]), is_open[fuzzy], strict=True)
+    ]
+    year, year_basis = _figure_years(figs, doc_years)
+    # a period that cannot be closed or runs backwards gives no year either
+    yearless = unclosed | backwards
+    out = _frame(
+        {
+            **{col: figs[col] for col in (*_FIGURE_OPTIONAL, "measure", "value") if col != "per"},
+            "period_end": figs["period_end"].mask(rated, end),
+            "period_end_basis": np.where(rated, np.where(is_open, "doc_date", "stated"), None),
+            "figure_year": year.mask(yearless),
+            "figure_year_basis": year_basis.mask(yearless),
+            "divisor": "years",
+            "divisor_value": np.where(exact, n_years, np.nan),
+            "divisor_low": np.where(rated, low, np.nan),
+            "divisor_high": np.where(rated, n_years, np.nan),
+            "divisor_source": "period",
+            "rate_unit": "per_year",
+            "rate": _divide(value, n_years, exact),
+            "rate_low": _divide(value, n_years, rated),
+            "rate_high": _divide(value, low, rated & (low > 0)),
+            "flag": flag,
+            "note": note,
+        },
+        figs.index,
+    )
+    return schema.conform(out, RATES)
 
 
 def per_capita(
@@ -382,74 +511,65 @@ def per_capita(
     if not isinstance(max_year_gap, int) or max_year_gap < 0:
         raise TortureStatsError(f"max_year_gap={max_year_gap!r} is not allowed; give a whole number of years >= 0")
     doc_years = _document_years(documents)
-    figs = _with_optional(figures, _FIGURE_OPTIONAL)
-    rows = []
-    for _, fig in figs.iterrows():
-        row = {col: fig[col] for col in (*_FIGURE_OPTIONAL, "measure", "value") if col != "per"}
-        row.update(divisor="prisoners", rate_unit="per_1000_prisoners")
-        year, year_basis = _figure_year(fig, doc_years)
-        row.update(figure_year=year, figure_year_basis=year_basis)
-        if not _missing(fig["per"]):
-            row.update(flag="ratio_not_count", note=f"reported as a ratio per {fig['per']}, not a count")
-        elif fig["unit"] == "percent":
-            row.update(flag="not_a_flow", note="a percentage, not a count")
-        elif _missing(fig["value"]):
-            row.update(note="no value reported")
-        else:
-            den, flag, note = _denominator_fields(denominators, fig["iso3"], year, max_year_gap, fig)
-            row.update(flag=flag, note=note)
-            if den is not None:
-                prisoners = float(den["value"])
-                rate = float(fig["value"]) * 1000 / prisoners
-                row.update(
-                    divisor_value=prisoners,
-                    divisor_low=prisoners,
-                    divisor_high=prisoners,
-                    divisor_year=int(den["year"]),
-                    divisor_source=den["source_url"],
-                    year_gap=int(den["year"]) - year,
-                    rate=rate,
-                    rate_low=rate,
-                    rate_high=rate,
-                )
-                if not _missing(fig["period_start"]) and not _missing(fig["period_end"]):
-                    n_years = int(fig["period_end"]) - int(fig["period_start"]) + 1
-                    if n_years > 1:
-                        extra = f"count over {n_years} calendar years, not annualised"
-                        row["note"] = f"{row['note']}; {extra}" if row["note"] else extra
-        rows.append(row)
-    frame = pd.DataFrame(rows) if rows else schema.empty_frame(RATES)
-    _warn_distant(frame, "per-capita rates")
-    return schema.conform(frame, RATES)
-
-
-def _denominator_fields(
-    denominators: pd.DataFrame, iso3: object, year: int | None, max_year_gap: int, fig: pd.Series
-) -> tuple[pd.Series | None, str | None, str | None]:
-    """The nearest denominator and the flag and note that go with it."""
-    if year is None:
-        return None, "no_denominator", "the figure has no year to match a prison population on"
-    den = _nearest_denominator(denominators, iso3, year)
-    if den is None:
-        return None, "no_denominator", f"no prison population for {iso3}"
-    gap = int(den["year"]) - year
-    if abs(gap) > max_year_gap:
-        note = f"prison population of {int(den['year'])} used for a figure of {year} ({abs(gap)} years apart)"
-        logger.info("%s %s: %s", iso3, fig["measure"], note)
-        return den, "distant_denominator", note
-    return den, None, None
+    figs = _figure_columns(figures)
+    if figs.empty:
+        return schema.conform(schema.empty_frame(RATES), RATES)
+    year, year_basis = _figure_years(figs, doc_years)
+    value = _numbers(figs["value"])
+    flag, note = _not_a_count(figs)
+    no_value = pd.isna(flag) & np.isnan(value)
+    note[no_value] = "no value reported"
+    counted = pd.isna(flag) & ~no_value
+    fields = _denominator_fields(denominators, figs["iso3"][counted], year[counted], max_year_gap)
+    for _, args in _distant_messages(figs["iso3"], figs["measure"], fields):
+        logger.info(*args)
+    fields = fields.reindex(figs.index)
+    flag[counted] = fields["flag"].to_numpy()[counted]
+    note[counted] = fields["note"].to_numpy()[counted]
+    prisoners = fields["prisoners"].to_numpy(dtype=float, na_value=np.nan)
+    found = ~np.isnan(prisoners)
+    rate = _divide(value * 1000, prisoners, found)
+    # the rate is of the count over its whole period: say so where that is more than one year
+    n_years = _whole_years(figs["period_end"]) - _whole_years(figs["period_start"]) + 1
+    several = found & (n_years > 1).fillna(False).to_numpy(dtype=bool)
+    extra = np.full(len(figs), None, dtype=object)
+    extra[several] = [f"count over {n} calendar years, not annualised" for n in _objects(n_years[several])]
+    note = _join_notes(note, extra)
+    out = _frame(
+        {
+            **{col: figs[col] for col in (*_FIGURE_OPTIONAL, "measure", "value") if col != "per"},
+            "figure_year": year,
+            "figure_year_basis": year_basis,
+            "divisor": "prisoners",
+            "divisor_value": prisoners,
+            "divisor_low": prisoners,
+            "divisor_high": prisoners,
+            "divisor_year": fields["prisoners_year"],
+            "divisor_source": fields["prisoners_source"],
+            "year_gap": fields["year_gap"],
+            "rate_unit": "per_1000_prisoners",
+            "rate": rate,
+            "rate_low": rate,
+            "rate_high": rate,
+            "flag": flag,
+            "note": note,
+        },
+        figs.index,
+    )
+    _warn_distant(out, "per-capita rates")
+    return schema.conform(out, RATES)
 
 
 def _warn_distant(frame: pd.DataFrame, what: str) -> None:
     """One warning for all rows whose prison population is far from the figure's year."""
     if frame.empty or "flag" not in frame:
         return
-    distant = frame.loc[frame["flag"] == "distant_denominator"]
-    if not distant.empty:
-        states = ", ".join(sorted(distant["iso3"].dropna().astype(str).unique()))
+    distant = _equals(frame["flag"], "distant_denominator")
+    if distant.any():
+        states = ", ".join(sorted(frame["iso3"][distant].dropna().astype(str).unique()))
         logger.warning(
             "%d %s use a prison population more than %d years from the figure's year (flag distant_denominator): %s",
-            len(distant),
+            distant.sum(),
             what,
             MAX_YEAR_GAP,
             states,
@@ -530,82 +650,142 @@ def staffing(
     require_columns(denominators, ("iso3", "measure", "value", "year", "source_url"), "denominators")
     if not isinstance(max_year_gap, int) or max_year_gap < 0:
         raise TortureStatsError(f"max_year_gap={max_year_gap!r} is not allowed; give a whole number of years >= 0")
-    health = set(vocab.measures().loc[vocab.measures()["domain"] == "health", "measure"])
+    health = _health_measures()
     parent = {k: v for k, v in vocab.measure_parent().items() if k in health}
     doc_years = _document_years(documents)
-    figs = _with_optional(figures, _FIGURE_OPTIONAL)
+    figs = _figure_columns(figures)
     figs = figs[figs["measure"].isin(health)]
     if figs.empty:
         return schema.empty_frame(STAFFING)
-    years = [_figure_year(fig, doc_years) for _, fig in figs.iterrows()]
-    figs = figs.assign(year=[y for y, _ in years], year_basis=[b for _, b in years])
-    rows = []
-    group_keys = figs[["doc_id", "iso3", "year"]].astype("object").where(figs[["doc_id", "iso3", "year"]].notna(), "")
-    for _, group in figs.groupby([group_keys["doc_id"], group_keys["iso3"], group_keys["year"]], sort=False):
-        counts = group[group["per"].isna()]
-        totals = {}
-        for total in set(parent.values()):
-            stated = counts.loc[counts["measure"] == total, "value"]
-            parts = counts.loc[counts["measure"].map(parent) == total, "value"]
-            if stated.empty and parts.empty:
-                continue
-            parts_sum = float(parts.sum()) if not parts.empty else None
-            stated_value = float(stated.iloc[0]) if not stated.empty else None
-            consistent = None if stated_value is None or parts_sum is None else parts_sum == stated_value
-            totals[total] = {
-                "total_value": stated_value if stated_value is not None else parts_sum,
-                "total_basis": "stated" if stated_value is not None else "sum_of_categories",
-                "categories_sum": parts_sum,
-                "has_consistent_total": consistent,
-            }
-            if consistent is False:
-                logger.warning(
-                    "%s %s: categories of %s add up to %s, the stated total is %s",
-                    group["iso3"].iloc[0],
-                    group["year"].iloc[0],
-                    total,
-                    f"{parts_sum:g}",
-                    f"{stated_value:g}",
-                )
-        for _, fig in group.iterrows():
-            row = {c: fig[c] for c in ("doc_id", "iso3", "cycle", "year", "year_basis", "measure", "subject", "per")}
-            row["value"] = fig["value"]
-            notes, flag = [], None
-            if not _missing(fig["per"]):
-                flag = "ratio_not_count"
-                notes.append(f"reported as {fig['value']:g} per {fig['per']}: a ratio, not a count")
-                row.update(flag=flag, note="; ".join(notes))
-                rows.append(row)
-                continue
-            total = fig["measure"] if fig["measure"] in totals else parent.get(fig["measure"])
-            if total in totals:
-                info = totals[total]
-                row.update(total_measure=total, **info)
-                if total != fig["measure"] and info["total_value"]:
-                    row["share_pct"] = float(fig["value"]) / info["total_value"] * 100
-                if info["has_consistent_total"] is False:
-                    flag = "sum_mismatch"
-                    notes.append(
-                        f"categories of {total} add up to {info['categories_sum']:g}, "
-                        f"not the stated {info['total_value']:g}"
-                    )
-            den, den_flag, den_note = _denominator_fields(denominators, fig["iso3"], fig["year"], max_year_gap, fig)
-            flag = flag or den_flag
-            if den_note:
-                notes.append(den_note)
-            if den is not None:
-                prisoners = float(den["value"])
-                value = float(fig["value"])
-                row.update(
-                    prisoners=prisoners,
-                    prisoners_year=int(den["year"]),
-                    prisoners_source=den["source_url"],
-                    year_gap=int(den["year"]) - int(fig["year"]),
-                    per_1000_prisoners=value * 1000 / prisoners,
-                    prisoners_per_staff=prisoners / value if value > 0 else None,
-                )
-            row.update(flag=flag, note="; ".join(notes) or None)
-            rows.append(row)
-    frame = pd.DataFrame(rows)
-    _warn_distant(frame, "staffing rows")
-    return schema.conform(frame, STAFFING)
+    year, year_basis = _figure_years(figs, doc_years)
+    figs = figs.assign(year=year, year_basis=year_basis)
+    # totals are per (doc_id, iso3, year) group; the rows go out group by group, in order of first appearance
+    keys = figs[["doc_id", "iso3", "year"]].astype(object)
+    keys = keys.where(keys.notna(), "")
+    group = figs.groupby([keys[col] for col in keys.columns], sort=False).ngroup().to_numpy()
+    order = np.argsort(group, kind="stable")
+    figs, group = figs.iloc[order].reset_index(drop=True), group[order]
+    value = _numbers(figs["value"])
+    counted = figs["per"].isna().to_numpy()
+
+    totals = _category_totals(figs, group, counted, parent)
+    part_of = figs["measure"].map(parent)
+    # a total's own row belongs to it; a category to the total it is part of, where its group has that total
+    has_own = pd.MultiIndex.from_arrays([group, figs["measure"]]).isin(totals.index)
+    has_parent = pd.MultiIndex.from_arrays([group, part_of]).isin(totals.index)
+    total_measure = np.where(has_own, figs["measure"], np.where(has_parent, part_of, None))
+    total_measure[~counted] = None
+    info = totals.reindex(pd.MultiIndex.from_arrays([group, total_measure])).reset_index(drop=True)
+    total_value = info["total_value"].to_numpy(dtype=float, na_value=np.nan)
+    is_category = (total_measure != figs["measure"].to_numpy()) & (np.nan_to_num(total_value) != 0)
+    mismatch = info["has_consistent_total"].eq(False).fillna(False).to_numpy(dtype=bool)
+
+    fields = _denominator_fields(denominators, figs["iso3"][counted], figs["year"][counted], max_year_gap)
+    fields = fields.reindex(figs.index)
+    prisoners = fields["prisoners"].to_numpy(dtype=float, na_value=np.nan)
+    found = ~np.isnan(prisoners)
+    flag = np.where(mismatch, "sum_mismatch", fields["flag"].to_numpy())
+    mismatch_note = np.full(len(figs), None, dtype=object)
+    mismatch_note[mismatch] = [
+        f"categories of {total} add up to {parts_sum:g}, not the stated {stated:g}"
+        for total, parts_sum, stated in _values_on(
+            mismatch, pd.Series(total_measure), info["categories_sum"], info["total_value"]
+        )
+    ]
+    note = _join_notes(mismatch_note, fields["note"].to_numpy())
+    flag[~counted] = "ratio_not_count"
+    note[~counted] = [
+        f"reported as {number:g} per {per}: a ratio, not a count"
+        for number, per in zip(value[~counted], _objects(figs["per"][~counted]), strict=True)
+    ]
+
+    # the log in the order the row-wise version wrote it: a group's totals that do not add up, then its rows
+    first_rows = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    iso3s, years = _objects(figs["iso3"]), _objects(figs["year"])
+    mismatched = totals[totals["has_consistent_total"].eq(False).fillna(False)]
+    messages = [
+        (
+            (first_rows[g], 0, rank),
+            logging.WARNING,
+            (
+                "%s %s: categories of %s add up to %s, the stated total is %s",
+                iso3s[first_rows[g]],
+                years[first_rows[g]],
+                total,
+                f"{parts_sum:g}",
+                f"{stated:g}",
+            ),
+        )
+        for (g, total), rank, parts_sum, stated in zip(
+            mismatched.index, mismatched["rank"], mismatched["categories_sum"], mismatched["total_value"], strict=True
+        )
+    ]
+    messages += [
+        ((row, 1, 0), logging.INFO, args) for row, args in _distant_messages(figs["iso3"], figs["measure"], fields)
+    ]
+    for _, level, args in sorted(messages, key=lambda message: message[0]):
+        logger.log(level, *args)
+
+    out = _frame(
+        {
+            **{
+                col: figs[col] for col in ("doc_id", "iso3", "cycle", "year", "year_basis", "measure", "subject", "per")
+            },
+            "value": figs["value"],
+            "total_measure": total_measure,
+            "total_value": total_value,
+            "total_basis": info["total_basis"],
+            "categories_sum": info["categories_sum"],
+            "has_consistent_total": info["has_consistent_total"],
+            "share_pct": _divide(value, total_value, is_category) * 100,
+            "prisoners": prisoners,
+            "prisoners_year": fields["prisoners_year"],
+            "prisoners_source": fields["prisoners_source"],
+            "year_gap": fields["year_gap"],
+            "per_1000_prisoners": _divide(value * 1000, prisoners, found),
+            "prisoners_per_staff": _divide(prisoners, value, found & (value > 0)),
+            "flag": flag,
+            "note": note,
+        },
+        figs.index,
+    )
+    _warn_distant(out, "staffing rows")
+    return schema.conform(out, STAFFING)
+
+
+def _category_totals(
+    figs: pd.DataFrame, group: np.ndarray, counted: np.ndarray, parent: dict[str, str]
+) -> pd.DataFrame:
+    """Per group of staff counts and total measure: the total, the sum of its categories and whether they agree.
+
+    Returns a frame indexed by (group, total_measure), one row per total a group states or has categories of:
+    ``total_value`` (as stated, else the sum of its categories), ``total_basis``, ``categories_sum``,
+    ``has_consistent_total`` and ``rank`` (the order the totals are checked in). Only *counted* rows (not
+    ratios) take part; a stated total is the group's first row of that measure.
+    """
+    # as Python objects the categories add up one by one in row order, as the row-wise version added them
+    # (a float64 groupby sum compensates, and could make a total that did not add up add up)
+    values = pd.Series(_objects(figs["value"]), dtype=object)
+    part_of = figs["measure"].map(parent)
+    tables = []
+    for rank, total in enumerate(set(parent.values())):
+        is_stated = counted & _equals(figs["measure"], total)
+        stated = values[is_stated].set_axis(group[is_stated])
+        stated = stated[~stated.index.duplicated()].astype(float)
+        is_part = counted & _equals(part_of, total)
+        parts_sum = values[is_part].groupby(group[is_part]).sum().astype(float)
+        table = pd.DataFrame({"stated": stated, "categories_sum": parts_sum})
+        has_stated = table["stated"].notna()
+        both = has_stated & table["categories_sum"].notna()
+        table = table.assign(
+            total_measure=total,
+            rank=rank,
+            total_value=table["stated"].where(has_stated, table["categories_sum"]),
+            total_basis=np.where(has_stated, "stated", "sum_of_categories"),
+            has_consistent_total=(table["categories_sum"] == table["stated"]).astype("boolean").mask(~both),
+        )
+        tables.append(table.drop(columns="stated"))
+    if not tables:  # no health measure is a part of another
+        columns = ("categories_sum", "total_measure", "rank", "total_value", "total_basis", "has_consistent_total")
+        tables = [pd.DataFrame(columns=columns)]
+    return pd.concat(tables).rename_axis("group").set_index("total_measure", append=True)
