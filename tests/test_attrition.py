@@ -93,3 +93,22 @@ def test_bounded_counts_get_no_rate():
     )
     assert not steps["comparable"].iloc[0]
     assert pd.isna(steps["rate"].iloc[0])
+
+
+def test_chains_of_two_documents_with_the_same_id_stay_apart():
+    # a letter and the State's reply both number their chain on paragraph 24(a) as KAZ-4-24(a)-1
+    letter = chain(
+        ("investigations_opened", "3", INVESTIGATED, "cases", "exact"),
+        ("cases_sent_to_court", "4", REACHED_TRIAL, "cases", "exact"),
+    ).assign(doc_id="letter", chain="KAZ-4-24(a)-1")
+    reply = chain(
+        ("investigations_opened", "3", 300, "cases", "exact"),
+        ("cases_sent_to_court", "4", 30, "cases", "exact"),
+    ).assign(doc_id="reply", chain="KAZ-4-24(a)-1")
+    steps = attrition_steps(pd.concat([letter, reply], ignore_index=True))
+    assert steps[["doc_id", "chain", "step"]].values.tolist() == [
+        ["letter", "KAZ-4-24(a)-1", 1],
+        ["reply", "KAZ-4-24(a)-1", 1],
+    ]
+    assert steps["from_value"].tolist() == [INVESTIGATED, 300], "counts of one document only, not added up"
+    assert steps["rate"].tolist() == pytest.approx([REACHED_TRIAL / INVESTIGATED, 0.1])

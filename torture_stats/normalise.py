@@ -10,6 +10,7 @@ import pandas as pd
 from torture_stats import schema, vocab
 from torture_stats.errors import TortureStatsError
 
+_DOC_SEPARATOR = "\x1f"
 CI_METHODS = {"wilson": "wilson", "clopper-pearson": "beta", "beta": "beta"}
 
 
@@ -36,7 +37,7 @@ def attrition_steps(figures: pd.DataFrame, *, ci_method: str = "wilson", alpha: 
     Returns
     -------
     DataFrame
-        The attrition table (``schema.ATTRITION``): ``chain, iso3, cycle,
+        The attrition table (``schema.ATTRITION``): ``doc_id, chain, iso3, cycle,
         step, from_measure, to_measure, from_stage, to_stage, is_exit,
         from_value, to_value, unit_from, unit_to, rate, ci_low, ci_high,
         ci_method, comparable, flag``.
@@ -63,13 +64,18 @@ def attrition_steps(figures: pd.DataFrame, *, ci_method: str = "wilson", alpha: 
     """
     if ci_method not in CI_METHODS:
         raise TortureStatsError(f"ci_method={ci_method!r} is not allowed; use one of {sorted(CI_METHODS)}")
-    from statsmodels.stats.proportion import proportion_confint
-
     chained = figures[figures["chain"].notna() & figures["stage"].notna()]
+    # chain ids are numbered within a document (KAZ-4-14(a)-1), so two documents on one paragraph share them:
+    # a chain is its document and its id
+    doc_ids = chained["doc_id"] if "doc_id" in chained else pd.Series(pd.NA, index=chained.index, dtype="string")
+    chained = chained.assign(
+        chain=doc_ids.astype("string").fillna("") + _DOC_SEPARATOR + chained["chain"].astype("string")
+    )
     first_rows = chained.drop_duplicates("chain").set_index("chain")
     rows = []
-    for chain, nodes in _chain_nodes(chained).items():
-        first = first_rows.loc[chain]
+    for key, nodes in _chain_nodes(chained).items():
+        first = first_rows.loc[key]
+        doc_id, chain = key.split(_DOC_SEPARATOR, 1)
         for step, (a, b) in enumerate(_chain_pairs(nodes), start=1):
             same_unit = a["unit"] == b["unit"]
             exact = a["exact"] and b["exact"]
@@ -80,6 +86,7 @@ def attrition_steps(figures: pd.DataFrame, *, ci_method: str = "wilson", alpha: 
                 flag = "non_monotonic"
             rows.append(
                 {
+                    "doc_id": doc_id or None,
                     "chain": chain,
                     "iso3": first["iso3"],
                     "cycle": first["cycle"],
@@ -100,6 +107,8 @@ def attrition_steps(figures: pd.DataFrame, *, ci_method: str = "wilson", alpha: 
     frame = pd.DataFrame(rows) if rows else schema.empty_frame("attrition")
     comparable = frame["comparable"].to_numpy(dtype=bool)
     if comparable.any():
+        from statsmodels.stats.proportion import proportion_confint  # imported only when there is a rate to bound
+
         # one call for all steps: the interval is computed element by element, as it was one step at a time
         counts = frame.loc[comparable, ["to_value", "from_value"]].to_numpy(dtype=float).astype(int)
         low, high = proportion_confint(counts[:, 0], counts[:, 1], alpha=alpha, method=CI_METHODS[ci_method])

@@ -215,7 +215,8 @@ ATTRITION = Table(
     "attrition",
     "One row per step of an attrition chain.",
     (
-        Column("chain", "string", "Chain id.", required=True),
+        Column("doc_id", "string", "Document the chain's figures were read from (curated figures: the curated file)."),
+        Column("chain", "string", "Chain id, unique within its document.", required=True),
         Column("iso3", "string", "ISO 3166-1 alpha-3 of the State party."),
         Column("cycle", "integer", "Reporting cycle."),
         Column("step", "integer", "Order of the step within its chain (1 = first)."),
@@ -235,7 +236,7 @@ ATTRITION = Table(
         Column("comparable", "boolean", "False where the units differ or the counts cannot form a proportion."),
         Column("flag", "string", "Why the step needs a human look.", allowed=FLAGS),
     ),
-    key=("chain", "step"),
+    key=("doc_id", "chain", "step"),
 )
 
 TABLES: dict[str, Table] = {
