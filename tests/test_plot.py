@@ -86,7 +86,7 @@ def test_importing_the_module_changes_no_global_style():
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from torture_stats import export, stats  # noqa: E402
+from torture_stats import export, schema, stats  # noqa: E402
 from torture_stats.errors import TortureStatsError  # noqa: E402
 
 #: a State with a grade contrary to the recommendation (score 0), one that did not reply (D), one without information
@@ -280,3 +280,30 @@ def test_new_charts_export_byte_identical(tmp_path, grade_scores, staffing):
         digests.append([f.read_bytes() for f in files[:-1]])
         plt.close(fig)
     assert digests[0] == digests[1]
+
+
+def test_a_chain_id_shared_by_two_documents_gives_two_panels_and_a_clear_error_for_one():
+    steps = pd.DataFrame(
+        {
+            "doc_id": ["letter", "reply"],
+            "chain": ["KAZ-4-24(a)-1"] * 2,
+            "step": [1, 1],
+            "from_measure": ["investigations_opened"] * 2,
+            "to_measure": ["cases_sent_to_court"] * 2,
+            "from_stage": ["3", "3"],
+            "to_stage": ["4", "4"],
+            "is_exit": [False, False],
+            "from_value": [450.0, 300.0],
+            "to_value": [4.0, 30.0],
+            "unit_from": ["cases"] * 2,
+            "unit_to": ["cases"] * 2,
+            "comparable": [True, True],
+            "rate": [4 / 450, 0.1],
+        }
+    )
+    steps = schema.conform(steps, "attrition")
+    fig = plot.attrition_figure(steps)
+    assert len([ax for ax in fig.axes if ax.get_title(loc="left")]) == 2
+    with pytest.raises(TortureStatsError, match="in 2 documents"):
+        plot.attrition_funnel(steps, chain="KAZ-4-24(a)-1")
+    plot.attrition_funnel(steps[steps["doc_id"] == "reply"], chain="KAZ-4-24(a)-1")

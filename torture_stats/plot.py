@@ -150,6 +150,11 @@ def attrition_funnel(
             raise TortureStatsError(f"chain=None but data holds {len(chains)} chains; pass one of {sorted(chains)}")
         chain = chains[0]
     steps = data[data["chain"] == chain]
+    if "doc_id" in steps and steps["doc_id"].nunique() > 1:
+        documents = ", ".join(map(str, steps["doc_id"].unique()))
+        raise TortureStatsError(
+            f"chain={chain!r} is in {steps['doc_id'].nunique()} documents ({documents}): pass the rows of one doc_id"
+        )
     if steps.empty:
         raise TortureStatsError(f"chain={chain!r} is not in data; chains: {sorted(chains)}")
     ax = ax if ax is not None else plt.gca()
@@ -230,17 +235,20 @@ def attrition_figure(
     chains = chains or sorted(data["chain"].dropna().unique())
     if not chains:
         raise TortureStatsError("data holds no attrition chain to draw")
-    heights = [max(1.2, 0.42 * len(_chain_nodes(data[data["chain"] == c])) + 0.7) for c in chains]
+    # chain ids are unique within a document: one panel per document and chain
+    panels = [(doc_id, chain) for chain in chains for doc_id in _documents_of(data, chain)]
+    heights = [max(1.2, 0.42 * len(_chain_nodes(_of_document(data, d).query("chain == @c"))) + 0.7) for d, c in panels]
     with plt.rc_context(theme(column)):
         fig, axes = plt.subplots(
-            len(chains),
+            len(panels),
             1,
             figsize=(WIDTHS[column], sum(heights) + 0.6),
             gridspec_kw={"height_ratios": heights},
             squeeze=False,
         )
-        for ax, chain in zip(axes[:, 0], chains, strict=True):
-            attrition_funnel(data, chain=chain, ax=ax, title=_chain_title(chain, figures), legend=False)
+        for ax, (doc_id, chain) in zip(axes[:, 0], panels, strict=True):
+            title = _chain_title(chain, None if figures is None else _of_document(figures, doc_id))
+            attrition_funnel(_of_document(data, doc_id), chain=chain, ax=ax, title=title, legend=False)
         for ax in axes[:-1, 0]:
             ax.set_xlabel("")
         main_units = [*data["unit_from"], *data.loc[~data["is_exit"].astype(bool), "unit_to"]]
@@ -250,6 +258,19 @@ def attrition_figure(
             fig.text(0.01, 0.005, caption, ha="left", va="bottom", fontsize=6.5, color="#555555", wrap=True)
         fig.tight_layout(rect=(0, 0.05 if caption else 0, 1, 0.96))
     return fig
+
+
+def _documents_of(data: pd.DataFrame, chain: str) -> list:
+    """The documents holding a chain of this id, in order (``[None]`` when the table has no doc_id)."""
+    if "doc_id" not in data:
+        return [None]
+    return list(dict.fromkeys(data.loc[data["chain"] == chain, "doc_id"]))
+
+
+def _of_document(frame: pd.DataFrame, doc_id) -> pd.DataFrame:
+    if doc_id is None or "doc_id" not in frame:
+        return frame
+    return frame[frame["doc_id"] == doc_id]
 
 
 def _chain_title(chain: str, figures: pd.DataFrame | None) -> str:

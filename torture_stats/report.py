@@ -410,21 +410,21 @@ def _attrition_section(code: str, of: dict, tables: dict, ev: _Evidence) -> str:
     if attrition.empty:
         return ""
 
-    def count_link(chain: str, measure: str, value: object) -> tuple[str, int | None]:
-        hits = figures[(figures["chain"] == chain) & (figures["measure"] == measure)]
+    def count_link(doc_id: str, chain: str, measure: str, value: object) -> tuple[str, int | None]:
+        hits = figures[(figures["doc_id"] == doc_id) & (figures["chain"] == chain) & (figures["measure"] == measure)]
         if hits.empty:
             return _number(value), None
         number = ev.figure(hits.iloc[0])
         return ev.notes.link(_number(value), number), number
 
     rows = []
-    for _, s in attrition.sort_values(["chain", "step"]).iterrows():
-        from_link, from_note = count_link(s["chain"], s["from_measure"], s["from_value"])
-        to_link, to_note = count_link(s["chain"], s["to_measure"], s["to_value"])
+    for _, s in attrition.sort_values(["doc_id", "chain", "step"]).iterrows():
+        from_link, from_note = count_link(s["doc_id"], s["chain"], s["from_measure"], s["from_value"])
+        to_link, to_note = count_link(s["doc_id"], s["chain"], s["to_measure"], s["to_value"])
         cited = [f"[{n}]" for n in (to_note, from_note) if n is not None]
         if s["comparable"] is True or (not _missing(s["comparable"]) and bool(s["comparable"])):
             n = ev.derived(
-                f"rate:{s['chain']}:{s['step']}",
+                f"rate:{s['doc_id']}:{s['chain']}:{s['step']}",
                 f"{s['to_measure']} / {s['from_measure']} = {_number(s['to_value'])} / {_number(s['from_value'])} "
                 f"= {float(s['rate']):.1%}; 95% {s['ci_method']} interval {float(s['ci_low']):.1%}–"
                 f"{float(s['ci_high']):.1%} (both counts in {s['unit_from']}"
