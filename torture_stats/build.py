@@ -271,10 +271,15 @@ _READ_TABLES = ("documents", "figures", "grades", "residuals", "session_trends")
 
 @dataclass(frozen=True)
 class _Context:
-    """What every block needs besides its own files: the denominators, the curated rows, the cache key."""
+    """What every block needs besides its own files: the denominators, the curated rows, the cache key.
+
+    ``curated_files`` holds each curated table file, read and checked once:
+    its block takes its rows from here, and every block checks its extracted
+    rows against the curated grades and figures (``curated``).
+    """
 
     denominators: pd.DataFrame
-    curated: dict[str, pd.DataFrame]
+    curated_files: dict[str, tuple[str, pd.DataFrame]]
     duplicates: dict[str, str]
     key: str
 
@@ -287,18 +292,21 @@ class _Context:
             load_denominators(denominators_path) if denominators_path.exists() else schema.empty_frame("denominators")
         )
         curated_rows = manifest[manifest["kind"] == "curated"]
-        curated = {"grades": [], "figures": []}
-        for row in curated_rows.itertuples(index=False):
-            if CURATED_TABLES.get(Path(row.path).name) in curated:
-                table, frame = read_curated(raw_dir / row.path, row.sha256[:12])
-                curated[table].append(frame)
+        curated_files = {
+            row.path: read_curated(raw_dir / row.path, row.sha256[:12])
+            for row in curated_rows.itertuples(index=False)
+            if Path(row.path).name in CURATED_TABLES
+        }
         key = context_key(_extractor_fingerprint(), zip(curated_rows["path"], curated_rows["sha256"], strict=True))
-        return cls(
-            denominators=denominators,
-            curated={name: _concat(frames, name) for name, frames in curated.items()},
-            duplicates=accounting.duplicates(manifest),
-            key=key,
-        )
+        return cls(denominators, curated_files, accounting.duplicates(manifest), key)
+
+    @property
+    def curated(self) -> dict[str, pd.DataFrame]:
+        """Every curated grades and figures row, by table."""
+        return {
+            name: _concat([frame for table, frame in self.curated_files.values() if table == name], name)
+            for name in ("grades", "figures")
+        }
 
 
 @dataclass
@@ -315,22 +323,24 @@ def _write_blocks(
     """Compute (or take from the cache) every block's tables and write them into *staging*, block by block."""
     blocks = plan_blocks(manifest, context.duplicates, context.key)
     cached = {b.key for b in blocks if cache is not None and cache.has(b.key)}
-    tasks = [task for block in blocks if block.key not in cached for task in _tasks(block, raw_dir, context)]
+    block_tasks = {b.key: _tasks(b, raw_dir, context) for b in blocks}
+    curated = context.curated
     writers = {name: TableWriter(staging, name) for name in TABLE_ORDER}
     counts: dict[str, collections.Counter] = {name: collections.Counter() for name in accounting.COUNTED_TABLES}
     skipped: list[tuple[str, str]] = []
     problems: list[str] = []
     seen_doc_ids: set[str] = set()
     try:
-        results = runner.run(tasks, total=sum(len(_tasks(b, raw_dir, context)) for b in blocks))
+        to_extract = [task for key, tasks in block_tasks.items() if key not in cached for task in tasks]
+        results = runner.run(to_extract, total=sum(map(len, block_tasks.values())))
         for block in blocks:
             result = cache.read(block.key) if block.key in cached else None
             if result is not None:
-                runner.took_from_cache(len(_tasks(block, raw_dir, context)))
+                runner.took_from_cache(len(block_tasks[block.key]))
             else:
                 if block.key in cached:  # damaged: extract (or take from the extraction cache) again
-                    results = itertools.chain(runner.run(_tasks(block, raw_dir, context), total=0), results)
-                result = _block_result(block, raw_dir, results, context)
+                    results = itertools.chain(runner.run(block_tasks[block.key], total=0), results)
+                result = _block_result(block, results, context, curated)
                 if cache is not None and not result.problems and not result.transient:
                     cache.write(block.key, result)
             for name, rows in result.tables.items():
@@ -370,17 +380,18 @@ def _tasks(block: Block, raw_dir: Path, context: _Context) -> list[_Task]:
     ]
 
 
-def _block_result(block: Block, raw_dir: Path, results: Iterator[dict], context: _Context) -> BlockResult:
+def _block_result(
+    block: Block, results: Iterator[dict], context: _Context, curated: dict[str, pd.DataFrame]
+) -> BlockResult:
     """Read one block's rows (extraction results in order, curated files), derive, validate and order them."""
     parts = {name: _TableParts(name) for name in _READ_TABLES}
     skipped: list[tuple[str, str]] = []
     transient = False
     for row in block.rows:
-        path = raw_dir / row.path
         if row.kind == "curated":
             parts["documents"].add_rows([_curated_document_row(row)])
-            if path.name in CURATED_TABLES:
-                table, frame = read_curated(path, row.sha256[:12])
+            if row.path in context.curated_files:
+                table, frame = context.curated_files[row.path]
                 parts[table].add_frame(frame)
             continue
         if row.kind not in DOCUMENT_KINDS:
@@ -400,7 +411,7 @@ def _block_result(block: Block, raw_dir: Path, results: Iterator[dict], context:
         for name in ("documents", "figures", "grades", "residuals"):
             parts[name].add_rows(result[name])
     tables = {name: part.frame() for name, part in parts.items()}
-    tables.update(derived_tables(tables, context.denominators, context.curated))
+    tables.update(derived_tables(tables, context.denominators, curated))
     doc_ids = tables["documents"]["doc_id"].astype(str).tolist()
     positions = {doc_id: i for i, doc_id in enumerate(doc_ids)}
     tables = {name: in_document_order(tables[name], column, positions) for name, column in BLOCK_TABLES.items()}
