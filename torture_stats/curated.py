@@ -54,22 +54,18 @@ def check_curated(raw: pd.DataFrame, name: str) -> list[str]:
         bad = raw[column].notna() & raw[column].fillna("").map(lambda s: parse_symbol(s) is None)
         if bad.any():
             problems.append(f"column {column}: symbol does not parse in lines {rows(bad)}")
-    if "measure" in raw:
-        known = set(vocab.measures()["measure"])
-        bad = ~raw["measure"].isin(known)
-        if bad.any():
-            problems.append(f"column measure: not in measures.csv in lines {rows(bad)}")
+    vocabularies = {"measure": (vocab.measures, "not in measures.csv"), "iso3": (vocab.states, "unknown code")}
+    for column, (table, problem) in vocabularies.items():
+        if column in raw:
+            bad = ~raw[column].isin(set(table()[column]))
+            if bad.any():
+                problems.append(f"column {column}: {problem} in lines {rows(bad)}")
     if "scheme" in raw:
         scales = vocab.grade_scales()
         pairs = set(zip(scales["scheme"], scales["grade"], strict=True))
         bad = ~pd.Series([(s, g) in pairs for s, g in zip(raw["scheme"], raw["grade"], strict=True)], index=raw.index)
         if bad.any():
             problems.append(f"columns scheme, grade: pair not in grade_scales.csv in lines {rows(bad)}")
-    if "iso3" in raw:
-        codes = set(vocab.states()["iso3"])
-        bad = ~raw["iso3"].isin(codes)
-        if bad.any():
-            problems.append(f"column iso3: unknown code in lines {rows(bad)}")
     return problems
 
 

@@ -354,10 +354,6 @@ def _is_false(series: pd.Series) -> pd.Series:
     return series.astype("boolean").eq(False).fillna(False).astype(bool)
 
 
-def _is_true(series: pd.Series) -> pd.Series:
-    return series.astype("boolean").eq(True).fillna(False).astype(bool)
-
-
 def grade_cells(data: pd.DataFrame, *, x: str = "cycle", y: str = "iso3", value: str = "score") -> pd.DataFrame:
     """One cell per (*y*, *x*): the mean score and how many graded rows had no score, and why.
 
