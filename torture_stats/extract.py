@@ -10,6 +10,7 @@ dropped: it goes to the residuals table with the reason.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,6 +42,63 @@ NUMBER = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+_NOT_ASCII = r"\x80-\U0010ffff"
+
+
+def _word_starts(words: list[str], depth: int = 4) -> str:
+    """A case-sensitive pattern that matches wherever re.I lets one of *words* start (and at some other places).
+
+    A letter stands for its two ASCII cases and every non-ASCII character: re.I matches no other ASCII character to
+    it. Only the first *depth* letters are required, and the words share their common letters (a trie), which keeps
+    the pattern cheap to reject with.
+    """
+    tree: dict = {}
+    for word in sorted(words):
+        node = tree
+        for letter in word[:depth]:
+            if node.get("") is True:  # a shorter word ends here and already covers this one
+                break
+            node = node.setdefault(letter, {})
+        node.clear()
+        node[""] = True
+
+    def alternatives(node: dict, first: bool) -> str:
+        parts = [
+            f"[{letter}{letter.upper()}{'' if first else _NOT_ASCII}]" + alternatives(child, False)
+            for letter, child in sorted(node.items())
+            if letter
+        ]
+        if len(parts) > 1:
+            return "(?:" + "|".join(parts) + ")"
+        return "".join(parts)
+
+    return alternatives(tree, True)
+
+
+#: where a NUMBER match can start: after a character NUMBER's lookbehind lets through (this class holds all of them:
+#: all but ASCII word characters and ".,/-"), at a digit or a non-ASCII character, or at the first letters of a
+#: number word (any non-ASCII character also standing in for a letter). Without re.I and with a character class
+#: first, the search moves through the text in C; NUMBER itself would be tried at every position. The first
+#: lookahead is one class that turns most places away before the longer alternatives are tried.
+_NUMBER_START = re.compile(
+    rf"[^0-9A-Za-z_.,/\-](?=[0-9{_NUMBER_FIRST}{_NUMBER_FIRST.upper()}{_NOT_ASCII}])"
+    rf"(?=[0-9{_NOT_ASCII}]|{_word_starts(list(vocab.NUMBER_WORDS))})"
+)
+
+
+def _number_matches(text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``NUMBER.finditer(text)``, trying NUMBER only where ``_NUMBER_START`` allows one."""
+    end = 0
+    starts = itertools.chain((0,), (match.end() for match in _NUMBER_START.finditer(text)))
+    for start in starts:
+        if start < end:
+            continue
+        match = NUMBER.match(text, start)
+        if match is not None:
+            end = match.end()
+            yield match
 
 
 def parse_number(text: str) -> float:
@@ -320,7 +378,7 @@ def _masked_spans(text: str) -> list[tuple[int, int]]:
 
 def _candidates(text: str, masked: list[tuple[int, int]]) -> Iterator[_Candidate]:
     mask_starts = [s for s, _ in masked]
-    for match in NUMBER.finditer(text):
+    for match in _number_matches(text):
         i = bisect.bisect_right(mask_starts, match.start()) - 1
         if i >= 0 and masked[i][0] <= match.start() < masked[i][1]:
             continue
