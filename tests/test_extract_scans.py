@@ -11,13 +11,14 @@ punctuation around numbers.
 from __future__ import annotations
 
 import os
+import re
 
 from conftest import SEED
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from torture_stats import vocab
-from torture_stats.extract import NUMBER, _number_matches
+from torture_stats.extract import NUMBER, _number_matches, parse_number
 
 PROFILE = settings(
     deadline=None,
@@ -63,3 +64,28 @@ def _spans(matches) -> list:
 @example("“5")
 def test_number_matches_are_those_of_the_number_pattern(text):
     assert _spans(_number_matches(text)) == _spans(NUMBER.finditer(text))
+
+
+CUE_WORDS = ["complaints", "were", "received", "of", "torture", "and", "criminal", "cases", "deaths", "in", "custody"]
+
+
+@settings(PROFILE, max_examples=500)
+@given(st.lists(st.sampled_from([*CUE_WORDS, *PIECES[:60], " ", ",", "  "]), max_size=12).map(" ".join))
+@example(" complaints of torture")
+@example(" and complaints")
+def test_one_pattern_finds_a_cue_after_where_some_cue_does(text):
+    expected = any(cue.after is not None and cue.after.match(text, 0) for cue in vocab.cues())
+    assert (vocab.any_cue_after().match(text, 0) is not None) == expected
+
+
+@settings(PROFILE, max_examples=1000)
+@given(
+    st.text(alphabet=st.sampled_from([*"0123456789,. ", "\u00a0", "٣"]), max_size=12)
+    | st.sampled_from(["1,352", "2.5", ",5", "1,,2", "12.", "3 million", "forty-two"])
+)
+def test_parse_number_reads_plain_digits_as_the_general_reader_does(text):
+    cleaned = text.strip().lower()
+    digits = re.sub(r"[,\s\u00a0\u202f]", "", cleaned)
+    if re.fullmatch(r",*[0-9][0-9,]*(?:\.[0-9]+)?", cleaned):
+        assert re.fullmatch(r"\d+(?:\.\d+)?", digits)
+        assert parse_number(text) == float(digits)

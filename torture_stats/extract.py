@@ -101,6 +101,10 @@ def _number_matches(text: str) -> Iterator[re.Match[str]]:
             yield match
 
 
+_PLAIN_DIGITS = re.compile(r",*[0-9][0-9,]*(?:\.[0-9]+)?")
+_SCALE_AFTER_DIGIT = {word: re.compile(rf"\d\s+{word}$") for word in vocab.SCALE_WORDS}
+
+
 def parse_number(text: str) -> float:
     """The value of a number as written: ``1,352``, ``1 204``, ``forty-two``, ``2.5 million``.
 
@@ -114,9 +118,11 @@ def parse_number(text: str) -> float:
     2500000.0
     """
     cleaned = text.strip().lower()
+    if _PLAIN_DIGITS.fullmatch(cleaned):  # most numbers: no scale word, and only commas to drop
+        return float(cleaned.replace(",", ""))
     scale = 1.0
     for word, factor in vocab.SCALE_WORDS.items():
-        if (cleaned.endswith(word) and word in ("million", "billion")) or re.search(rf"\d\s+{word}$", cleaned):
+        if (cleaned.endswith(word) and word in ("million", "billion")) or _SCALE_AFTER_DIGIT[word].search(cleaned):
             scale = factor
             cleaned = cleaned[: -len(word)].strip()
             break
@@ -404,7 +410,7 @@ def _candidates(text: str, masked: list[tuple[int, int]]) -> Iterator[_Candidate
 
 
 def _has_cue_after(text: str, end: int) -> bool:
-    return any(c.after is not None and c.after.match(text, end) for c in vocab.cues())
+    return vocab.any_cue_after().match(text, end) is not None
 
 
 def _exclude_non_figures(text: str, candidates: list[_Candidate]) -> None:

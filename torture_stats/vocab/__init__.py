@@ -126,12 +126,24 @@ def cues() -> tuple[Cue, ...]:
             Cue(
                 measure=row["measure"],
                 before=re.compile(f"(?:{before})$", re.I) if before else None,
-                after=re.compile(r"\s*" + after.replace(MODIFIER_SLOT, _MODIFIER_REGEX, 1), re.I) if after else None,
+                after=re.compile(_after_source(after, _MODIFIER_REGEX), re.I) if after else None,
                 requires=row["requires"] or None,
                 weight=weight,
             )
         )
     return tuple(compiled)
+
+
+def _after_source(after: str, modifier: str) -> str:
+    return r"\s*" + after.replace(MODIFIER_SLOT, modifier, 1)
+
+
+@cache
+def any_cue_after() -> re.Pattern[str]:
+    """One pattern that matches where the ``after`` pattern of some cue matches."""
+    modifier = _MODIFIER_REGEX.replace("(?P<mod>", "(?:", 1)
+    sources = [_after_source(_expand_gaps(row["after"]), modifier) for row in _rows("cues.csv") if row["after"]]
+    return re.compile("|".join(f"(?:{source})" for source in sources) or "(?!)", re.I)
 
 
 @cache
