@@ -10,6 +10,7 @@ punctuation around numbers.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 
 from torture_stats import vocab
 from torture_stats.extract import NUMBER, _number_matches, parse_number
+from torture_stats.sentences import Sentences, sentence_bounds
 
 PROFILE = settings(
     deadline=None,
@@ -89,3 +91,25 @@ def test_parse_number_reads_plain_digits_as_the_general_reader_does(text):
     if re.fullmatch(r",*[0-9][0-9,]*(?:\.[0-9]+)?", cleaned):
         assert re.fullmatch(r"\d+(?:\.\d+)?", digits)
         assert parse_number(text) == float(digits)
+
+
+SENTENCE_PIECES = [
+    *["para", "No", "e.g", "Mr", "i.e", "word", "A", "B", "5", "x" * 50, " " * 30],
+    *[".", ". ", "; ", "! ", "? ", ".\u00a0", "”", "’", ")", "(", '"', "“", " ", "  ", "\n", "\t"],
+]
+
+
+@settings(PROFILE, max_examples=1000)
+@given(
+    st.lists(st.sampled_from(SENTENCE_PIECES), min_size=1, max_size=60).map("".join),
+    st.lists(st.integers(-2, 400), max_size=3),
+    st.randoms(use_true_random=False),
+)
+def test_sentences_around_a_position_are_those_of_sentence_bounds(text, breaks, random):
+    bounds = sentence_bounds(text, breaks)
+    starts = [start for start, _ in bounds]
+    sentences = Sentences(text, breaks)
+    positions = list(range(len(text)))
+    random.shuffle(positions)
+    for position in positions:
+        assert sentences.around(position) == bounds[bisect.bisect_right(starts, position) - 1]

@@ -21,7 +21,7 @@ import pandas as pd
 from torture_stats import schema, vocab
 from torture_stats.documents import Document, Section, parse_paragraph_refs
 from torture_stats.errors import TortureStatsError
-from torture_stats.sentences import sentence_bounds
+from torture_stats.sentences import Sentences, sentence_bounds
 
 # --- numbers as written ---------------------------------------------------------
 
@@ -328,8 +328,7 @@ def extract_records(doc: Document) -> tuple[list[dict], list[dict]]:
     """
     text = doc.clean.text
     breaks = [b for s in doc.sections for b in (s.heading_start, s.heading_end)]
-    sentences = sentence_bounds(text, breaks)
-    starts = [s for s, _ in sentences]
+    sentences = Sentences(text, breaks)
     masked = sorted([*_masked_spans(text), *doc.paragraph_numbers])
     candidates = list(_candidates(text, masked))
     _exclude_non_figures(text, candidates)
@@ -339,9 +338,8 @@ def extract_records(doc: Document) -> tuple[list[dict], list[dict]]:
     for cand in candidates:
         if cand.excluded:
             continue
-        index = bisect.bisect_right(starts, cand.start) - 1
-        s_start, s_end = sentences[index]
-        _classify(text, cand, s_start, s_end, previous_in_sentence.get(index), doc.meta.get("iso3"))
+        s_start, s_end = sentences.around(cand.start)
+        _classify(text, cand, s_start, s_end, previous_in_sentence.get(s_start), doc.meta.get("iso3"))
         section = doc.section_at(cand.start)
         if cand.measure is None:
             if cand.residual_reason:
@@ -351,8 +349,8 @@ def extract_records(doc: Document) -> tuple[list[dict], list[dict]]:
             cand.residual_reason = f"refers back to an earlier figure ({cand.measure} {cand.value_raw})"
             residual_rows.append(_residual_row(doc, cand, section, s_start, s_end))
             continue
-        previous_in_sentence[index] = cand
-        figure_rows.append(_figure_row(doc, cand, section, s_start, s_end, index))
+        previous_in_sentence[s_start] = cand
+        figure_rows.append(_figure_row(doc, cand, section, s_start, s_end))
     return _assign_chains(figure_rows), residual_rows
 
 
@@ -620,7 +618,7 @@ def _paragraph_of(doc: Document, section: Section | None, offset: int) -> str | 
     return refs[0] if len(refs) == 1 else " ".join(refs) or None
 
 
-def _figure_row(doc: Document, cand: _Candidate, section, s_start: int, s_end: int, sentence: int) -> dict:
+def _figure_row(doc: Document, cand: _Candidate, section, s_start: int, s_end: int) -> dict:
     text = doc.clean.text
     info = vocab.measure_info(cand.measure)
     unit = "percent" if cand.percent else (cand.currency or info["unit"])
@@ -642,7 +640,7 @@ def _figure_row(doc: Document, cand: _Candidate, section, s_start: int, s_end: i
         "period_end": period.end if period else None,
         "period_note": period.note if period else None,
         "reported_by": _reporter(text, cand, s_start, s_end),
-        "chain": f"#{sentence}" if info["domain"] == "justice" and info["stage"] else None,
+        "chain": f"#{s_start}" if info["domain"] == "justice" and info["stage"] else None,
         "stage": info["stage"],
         "page": doc.page_at(span_start),
         "span_start": span_start,
