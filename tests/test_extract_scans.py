@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from torture_stats import vocab
-from torture_stats.extract import NUMBER, _number_matches, parse_number
+from torture_stats.extract import _SYMBOL_STARTS, NUMBER, _matches_from, _number_matches, parse_number
 from torture_stats.sentences import Sentences, sentence_bounds
+from torture_stats.symbols import BODIES, SYMBOL_IN_TEXT
 
 PROFILE = settings(
     deadline=None,
@@ -113,3 +114,16 @@ def test_sentences_around_a_position_are_those_of_sentence_bounds(text, breaks, 
     random.shuffle(positions)
     for position in positions:
         assert sentences.around(position) == bounds[bisect.bisect_right(starts, position) - 1]
+
+
+SYMBOL_PIECES = [*BODIES, "C AT", "C", "E", "/", " /", "/ ", "KAZ", "CO", "4", "Add.1", "(", ")", "|", "!", ".", "-"]
+SYMBOL_PIECES += [" ", "\n", "x", "aC", "/C", "_E", "É", "Committee"]
+
+
+@settings(PROFILE, max_examples=2000)
+@given(st.lists(st.sampled_from(SYMBOL_PIECES), max_size=15).map("".join))
+@example("CAT/C/KAZ/CO/4 and E/C.12/GC/20")
+def test_symbol_matches_start_where_the_extractor_looks_for_them(text):
+    starts = sorted(match.start() for pattern in _SYMBOL_STARTS for match in pattern.finditer(text))
+    found = [match.span() for match in _matches_from(SYMBOL_IN_TEXT, text, starts)]
+    assert found == [match.span() for match in SYMBOL_IN_TEXT.finditer(text)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -89,13 +89,20 @@ _NUMBER_START = re.compile(
 
 
 def _number_matches(text: str) -> Iterator[re.Match[str]]:
-    """The matches of ``NUMBER.finditer(text)``, trying NUMBER only where ``_NUMBER_START`` allows one."""
+    """The matches of ``NUMBER.finditer(text)``."""
+    return _matches_from(NUMBER, text, itertools.chain((0,), (match.end() for match in _NUMBER_START.finditer(text))))
+
+
+def _matches_from(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern.finditer(text)``, given (in order) every place where one can start.
+
+    The pattern must not match the empty string.
+    """
     end = 0
-    starts = itertools.chain((0,), (match.end() for match in _NUMBER_START.finditer(text)))
     for start in starts:
         if start < end:
             continue
-        match = NUMBER.match(text, start)
+        match = pattern.match(text, start)
         if match is not None:
             end = match.end()
             yield match
@@ -370,10 +377,16 @@ def _refers_back(text: str, cand: _Candidate, s_start: int, earlier: list[dict],
     )
 
 
+#: where a match of ``symbols.SYMBOL_IN_TEXT`` can start: at the C or E of a treaty body (CAT, CCPR … E/C.12)
+#: after no word character or slash. A literal first lets the search skip to each C or E in C.
+_SYMBOL_STARTS = (re.compile(r"C(?<![\w/]C)"), re.compile(r"E(?<![\w/]E)"))
+
+
 def _masked_spans(text: str) -> list[tuple[int, int]]:
     from torture_stats.symbols import SYMBOL_IN_TEXT
 
-    spans = [m.span() for m in SYMBOL_IN_TEXT.finditer(text)]
+    starts = sorted(m.start() for pattern in _SYMBOL_STARTS for m in pattern.finditer(text))
+    spans = [m.span() for m in _matches_from(SYMBOL_IN_TEXT, text, starts)]
     spans.extend(m.span() for m in _MASKS[0].finditer(text))
     if "@" in text or "http" in text or "www." in text:  # the only texts where an address can match
         spans.extend(m.span() for m in _MASKS[1].finditer(text))
