@@ -475,22 +475,23 @@ def _classify(
     cand.evidence_start, cand.evidence_end = lead, cue_from
 
     best = None
+    cue_window = text[max(s_start, lead - 120) : lead]
     for cue in vocab.cues():
         if (cue.requires == "percent" and not cand.percent) or (cue.requires == "currency" and not cand.currency):
             continue
         if cand.percent and cue.requires != "percent":
             continue
-        before_len = 0
-        if cue.before is not None:
-            hit = cue.before.search(text[max(s_start, lead - 120) : lead])
-            if hit is None:
-                continue
-            before_len = len(hit.group(0))
         after_match = None
-        if cue.after is not None:
+        if cue.after is not None:  # tried first: both must match, and the search before the number costs more
             after_match = cue.after.match(text, cue_from, s_end)
             if after_match is None:
                 continue
+        before_len = 0
+        if cue.before is not None:
+            hit = cue.before.search(cue_window)
+            if hit is None:
+                continue
+            before_len = len(hit.group(0))
         modifier = after_match.groupdict().get("mod") or "" if after_match else ""
         weight = before_len + (len(after_match.group(0)) - len(modifier) if after_match else 0)
         if best is None or weight > best[0]:
