@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from torture_stats import readers, symbols, vocab
@@ -322,16 +323,41 @@ def _repair_symbol_match(match: re.Match[str]) -> str | None:
     return fixed + trailing
 
 
-_WHITESPACE_TO_FOLD = re.compile(r"\s{2,}|[^\S ]")
+#: ``str.isspace`` (which is what ``\s`` and ``str.split()`` mean by white space) of code points below 256
+_LATIN1_SPACE = np.array([chr(code).isspace() for code in range(256)])
+
+
+def _code_points(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of *text*, and which of them are white space."""
+    if text.isascii():
+        codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        return codes, _LATIN1_SPACE[codes]
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    space = _LATIN1_SPACE[np.minimum(codes, 255)]
+    # the few distinct code points above 255 are classified one by one
+    wide_spaces = [code for code in np.unique(codes[codes > 255]).tolist() if chr(code).isspace()]
+    if wide_spaces:
+        space |= np.isin(codes, wide_spaces)
+    return codes, space
 
 
 def fold_whitespace(text: MappedText) -> MappedText:
-    """Fold every run of white space into one space; strip the ends."""
-    # only runs that are not already one plain space need an edit: a lone space is left alone
-    folded = text.sub(_WHITESPACE_TO_FOLD, lambda m: " ")
-    leading = len(folded.text) - len(folded.text.lstrip())
-    trailing = len(folded.text.rstrip())
-    return folded.edit([(0, leading, ""), (trailing, len(folded.text), "")])
+    """Fold every run of white space into one space; strip the ends.
+
+    The space that stands for a run keeps the raw offset of the run's first
+    character.
+    """
+    codes, space = _code_points(text.text)
+    keep = ~space
+    keep[1:] |= space[1:] & keep[:-1]  # the first character of each run; a run at the start is dropped
+    keep[len(text.text.rstrip()) :] = False  # and so is a run at the end
+    folded = codes[keep]
+    folded[space[keep]] = ord(" ")
+    if codes.dtype == np.uint8:
+        clean = folded.tobytes().decode("ascii")
+    else:
+        clean = folded.tobytes().decode("utf-32-le", "surrogatepass")
+    return text.select(keep, clean)
 
 
 def _page_starts(text: str) -> Iterator[int]:
