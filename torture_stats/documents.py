@@ -13,7 +13,7 @@ import datetime as dt
 import html
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -220,8 +220,8 @@ def document_from_text(text: str, *, sha256: str, source: str, page_starts: tupl
     repaired = repair_ocr(MappedText.identity(text))
     headings = list(_find_headings(repaired.text))
     clean = fold_whitespace(repaired)
-    grade_lines = tuple(_line_spans(_GRADE_LINE, "grade", repaired, clean))
-    paragraph_numbers = tuple(_line_spans(_NUMBERED_PARAGRAPH, "number", repaired, clean))
+    grade_lines = tuple(_line_spans(_GRADE_LINES, "grade", repaired, clean))
+    paragraph_numbers = tuple(_line_spans(_NUMBERED_PARAGRAPHS, "number", repaired, clean))
     sections = _sections(headings, repaired, clean)
     try:
         meta = describe(clean.text, sections)
@@ -245,11 +245,109 @@ def document_from_text(text: str, *, sha256: str, source: str, page_starts: tupl
     )
 
 
+# --- searching fast -----------------------------------------------------------
+#
+# Python's regex engine tries a pattern at every offset unless the pattern opens with a literal or a set of
+# characters; a pattern opening with "^", "\b" or a lookbehind costs about 20 ns per character of the letter.
+# Each such pattern below is searched through a cheaper test that tells where it may match.
+
+
+@dataclass(frozen=True)
+class _Prefiltered:
+    """A regex searched only where a cheaper test says it may match.
+
+    ``finditer`` yields exactly the matches ``regex.finditer`` would, for a
+    regex that never matches the empty string: *may_match(text)* must be true
+    whenever the regex matches somewhere in *text*, and *next_candidate(text,
+    pos)* must return the first offset at or after *pos* where a match may
+    start (-1 for none). Candidates are tried with ``regex.match``, which sees
+    the whole string, so ``^``, ``\b`` and lookbehinds work as in a search.
+    """
+
+    regex: re.Pattern[str]
+    may_match: Callable[[str], bool] | None = None
+    next_candidate: Callable[[str, int], int] | None = None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if self.may_match is not None and not self.may_match(text):
+            return
+        if self.next_candidate is None:
+            yield from self.regex.finditer(text)
+            return
+        pos = 0
+        while (start := self.next_candidate(text, pos)) >= 0:
+            match = self.regex.match(text, start)
+            if match is None:
+                pos = start + 1
+            else:
+                yield match
+                pos = match.end()
+
+
+def _any_of(*hints: re.Pattern[str]) -> Callable[[str], bool]:
+    """Whole-text test: does any of *hints* (each opening with a literal) match?"""
+    return lambda text: any(hint.search(text) for hint in hints)
+
+
+def _line_after(hint: re.Pattern[str]) -> Callable[[str, int], int]:
+    """Candidates for a line-anchored pattern: offset 0, and every line start just after a match of *hint*.
+
+    *hint* is ``\n`` followed by a lookahead, so that its match ends where the line starts.
+    """
+
+    def next_candidate(text: str, pos: int) -> int:
+        if pos == 0:
+            return 0
+        found = hint.search(text, pos - 1)
+        return found.end() if found else -1
+
+    return next_candidate
+
+
+def _line_holding(hint: re.Pattern[str]) -> Callable[[str, int], int]:
+    """Candidates for a line-anchored pattern: the start of every line on which *hint* matches."""
+
+    def next_candidate(text: str, pos: int) -> int:
+        while (found := hint.search(text, pos)) is not None:
+            line_start = text.rfind("\n", 0, found.start()) + 1
+            if line_start >= pos:
+                return line_start
+            pos = found.start() + 1
+        return -1
+
+    return next_candidate
+
+
+def _line_pattern(regex: re.Pattern[str]) -> _Prefiltered:
+    """A pattern anchored with ``^`` (multi-line), tried only at line starts where it matches."""
+    return _Prefiltered(regex, next_candidate=_line_after(re.compile(rf"\n(?={regex.pattern})", regex.flags)))
+
+
+def _symbol_candidate(text: str, pos: int) -> int:
+    """First offset at or after *pos* where a symbol may start.
+
+    Every symbol (``CAT/…``, ``C AT /…``, ``CEDAW /…``, ``E/C.12/…``) starts
+    with "C" or "E" and has a "/" in its second to seventh character, so only
+    the few characters just before each slash need a try.
+    """
+    while (slash := text.find("/", pos + 1)) >= 0:
+        for start in range(max(pos, slash - 6), slash):
+            if text[start] in "CE":
+                return start
+        pos = slash
+    return -1
+
+
+_SYMBOLS = _Prefiltered(symbols.SYMBOL_IN_TEXT, next_candidate=_symbol_candidate)
+
+
 _GRADE_LINE = re.compile(r"^[ \t]*(?:Grade:?[ \t]*)?(?P<grade>A|B1|B2|B|C1|C2|C|D1|D2|D|E)[ \t]*$", re.M)
 _NUMBERED_PARAGRAPH = re.compile(r"^[ \t]*(?P<number>\d{1,3})\.(?=[ \t]+\S)", re.M)
+_GRADE_LINES = _line_pattern(_GRADE_LINE)
+_NUMBERED_PARAGRAPHS = _line_pattern(_NUMBERED_PARAGRAPH)
 
 
-def _line_spans(regex: re.Pattern[str], group: str, repaired: MappedText, clean: MappedText):
+def _line_spans(regex: _Prefiltered, group: str, repaired: MappedText, clean: MappedText):
     """Clean-text spans of a group matched line by line in the repaired (unfolded) text."""
     for match in regex.finditer(repaired.text):
         start, end = repaired.raw_span(*match.span(group))
@@ -262,9 +360,23 @@ _ADDRESSEE = re.compile(r"^[ \t]*H\.\s?E\.[^\n]*\n(?:[^\n]*\n){0,10}?[^\n]*\bE-?
 _PAGE_NUMBER_LINE = re.compile(r"^[ \t]*(?:-\s*\d{1,3}\s*-|Page\s+\d+(?:\s+of\s+\d+)?|\d{1,3})[ \t]*$", re.M | re.I)
 _CLOSING = re.compile(r"^[ \t]*Accept,? (?:Excellency|Sir|Madam)[^\n]*(?:\n.*)*\Z", re.M)
 _LONE_BAR = re.compile(r"\|(?<=\s\|)(?=\s)")  # a bar between spaces; the literal first makes the scan fast
-_FLAT_ORDINAL = re.compile(r"\b(\d{1,3})[\"”“'’]+(?=\s+(?:session|meeting|periodic|report))")
+_FLAT_QUOTES = "\"”“'’"
+_ORDINAL_NOUN = r"\s+(?:session|meeting|periodic|report)"
+_FLAT_ORDINAL = re.compile(rf"\b(\d{{1,3}})[{_FLAT_QUOTES}]+(?={_ORDINAL_NOUN})")
 _GLUED_YEARS = re.compile(r"\b((?:19|20)\d\d)((?:19|20)\d\d)\b")
 _LINE_HYPHEN = re.compile(r"\b([A-Za-z]+)-[ \t]*[\n\f][ \t\n\f]*([a-z][A-Za-z]*)")
+
+# each a part of every match that opens with a literal, or the pattern tried at line starts only
+_ADDRESSEES = _Prefiltered(_ADDRESSEE, next_candidate=_line_holding(re.compile(r"H\.\s?E\.")))
+_CLOSINGS = _Prefiltered(_CLOSING, next_candidate=_line_holding(re.compile(r"Accept,? (?:Excellency|Sir|Madam)")))
+_PAGE_NUMBER_LINES = _line_pattern(_PAGE_NUMBER_LINE)
+_FLAT_ORDINALS = _Prefiltered(
+    _FLAT_ORDINAL, may_match=_any_of(*(re.compile(re.escape(q) + _ORDINAL_NOUN) for q in _FLAT_QUOTES))
+)
+_GLUED_YEAR_PAIRS = _Prefiltered(
+    _GLUED_YEARS, may_match=_any_of(re.compile(r"19\d\d(?:19|20)\d\d"), re.compile(r"20\d\d(?:19|20)\d\d"))
+)
+_LINE_HYPHENS = _Prefiltered(_LINE_HYPHEN, may_match=_any_of(re.compile(r"-[ \t]*[\n\f]")))
 _COMPOUND_PREFIXES = frozenset(
     "ill self non co anti pre post well follow cross inter multi semi sub vice long short high low full part".split()
 )
@@ -278,14 +390,14 @@ def ordinal(n: int) -> str:
 
 def repair_ocr(text: MappedText) -> MappedText:
     """Drop non-body blocks and repair typical OCR damage, keeping provenance."""
-    text = text.sub(_ADDRESSEE, "\n")
-    text = text.sub(_CLOSING, "\n")
-    text = text.sub(_PAGE_NUMBER_LINE, "")
+    text = text.sub(_ADDRESSEES, "\n")
+    text = text.sub(_CLOSINGS, "\n")
+    text = text.sub(_PAGE_NUMBER_LINES, "")
     text = text.sub(_LONE_BAR, "I")
-    text = text.sub(_FLAT_ORDINAL, lambda m: ordinal(int(m.group(1))))
-    text = text.sub(_GLUED_YEARS, _split_glued_years)
-    text = text.sub(_LINE_HYPHEN, lambda m: _join_hyphenated(m, text.text))
-    text = text.sub(symbols.SYMBOL_IN_TEXT, _repair_symbol_match)
+    text = text.sub(_FLAT_ORDINALS, lambda m: ordinal(int(m.group(1))))
+    text = text.sub(_GLUED_YEAR_PAIRS, _split_glued_years)
+    text = text.sub(_LINE_HYPHENS, lambda m: _join_hyphenated(m, text.text))
+    text = text.sub(_SYMBOLS, _repair_symbol_match)
     return text
 
 
@@ -360,13 +472,16 @@ def fold_whitespace(text: MappedText) -> MappedText:
     return text.select(keep, clean)
 
 
+_PAGE_OPENING = re.compile(r"\n(?= \S)")
+
+
 def _page_starts(text: str) -> Iterator[int]:
     """Raw offsets of page breaks: form feeds, or OCR pages that open with one space."""
     if "\f" in text:
         yield from (m.end() for m in re.finditer("\f", text))
         return
-    for match in re.finditer(r"(?<=\n) (?=\S)", text):
-        yield match.start()
+    for match in _PAGE_OPENING.finditer(text):  # the line break before the space: a literal, fast to find
+        yield match.end()
 
 
 # --- sections and paragraph references ---------------------------------------
@@ -379,10 +494,11 @@ _HEADING = re.compile(
     r"(?:\s+of\s+(?:the\s+)?(?:Committee[’']s\s+)?concluding\s+observations)?\)[ \t]*$",
     re.M | re.I,
 )
+_HEADINGS = _Prefiltered(_HEADING, next_candidate=_line_holding(re.compile(r"\((?:paras?\.|paragraphs?)", re.I)))
 
 
 def _find_headings(text: str) -> Iterator[tuple[int, int, str, str]]:
-    for match in _HEADING.finditer(text):
+    for match in _HEADINGS.finditer(text):
         topic = match.group("topic").strip()
         if topic.endswith((".", ",", ";")) or not topic[:1].isupper():
             continue
@@ -497,7 +613,7 @@ def describe(text: str, sections: list[Section]) -> dict:
     head = text[: max(2000, sections[0].heading_start if sections else 0)]
     treaty = _treaty(head)
     kind = _kind(head)
-    found = [s for s in (symbols.parse_symbol(m.group(0)) for m in symbols.SYMBOL_IN_TEXT.finditer(text)) if s]
+    found = [s for s in (symbols.parse_symbol(m.group(0)) for m in _SYMBOLS.finditer(text)) if s]
     co = next((s for s in found if s.series == "CO" and not s.suffixes), None)
     reply = next((s for s in found if s.kind == "followup_reply"), None)
     cycle = _cycle(head)
