@@ -101,6 +101,8 @@ def test_offsets_are_python_ints(text, start, end, raw):
     assert type(offset) is int
     origin = as_lists(mapped)[1][: len(mapped.text)]
     assert offset == next((i for i, x in enumerate(origin) if x >= raw), len(origin))
+    assert mapped.clean_offsets([raw, raw + 1]) == [offset, mapped.clean_offset(raw + 1)]
+    assert all(type(x) is int for x in mapped.clean_offsets([raw]))
 
 
 def test_identity_and_pickle():

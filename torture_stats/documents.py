@@ -435,22 +435,23 @@ def _repair_symbol_match(match: re.Match[str]) -> str | None:
     return fixed + trailing
 
 
-#: ``str.isspace`` (which is what ``\s`` and ``str.split()`` mean by white space) of code points below 256
+#: white space (``str.isspace``, which is also what ``\s`` and ``str.split()`` mean) among code points below 256
 _LATIN1_SPACE = np.array([chr(code).isspace() for code in range(256)])
+#: a ``bytes.translate`` table that turns ASCII white space into plain spaces
+_ASCII_TO_BLANK = bytes(ord(" ") if code < 128 and chr(code).isspace() else code for code in range(256))
 
 
-def _code_points(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """The code points of *text*, and which of them are white space."""
+def _blanked_code_points(text: str) -> np.ndarray:
+    """The code points of *text*, each white-space character turned into a plain space."""
     if text.isascii():
-        codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-        return codes, _LATIN1_SPACE[codes]
+        return np.frombuffer(text.encode("ascii").translate(_ASCII_TO_BLANK), dtype=np.uint8)
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     space = _LATIN1_SPACE[np.minimum(codes, 255)]
     # the few distinct code points above 255 are classified one by one
     wide_spaces = [code for code in np.unique(codes[codes > 255]).tolist() if chr(code).isspace()]
     if wide_spaces:
         space |= np.isin(codes, wide_spaces)
-    return codes, space
+    return np.where(space, np.uint32(ord(" ")), codes)
 
 
 def fold_whitespace(text: MappedText) -> MappedText:
@@ -459,16 +460,13 @@ def fold_whitespace(text: MappedText) -> MappedText:
     The space that stands for a run keeps the raw offset of the run's first
     character.
     """
-    codes, space = _code_points(text.text)
+    codes = _blanked_code_points(text.text)
+    space = codes == ord(" ")
     keep = ~space
     keep[1:] |= space[1:] & keep[:-1]  # the first character of each run; a run at the start is dropped
     keep[len(text.text.rstrip()) :] = False  # and so is a run at the end
-    folded = codes[keep]
-    folded[space[keep]] = ord(" ")
-    if codes.dtype == np.uint8:
-        clean = folded.tobytes().decode("ascii")
-    else:
-        clean = folded.tobytes().decode("utf-32-le", "surrogatepass")
+    folded = codes[keep].tobytes()
+    clean = folded.decode("ascii") if codes.dtype == np.uint8 else folded.decode("utf-32-le", "surrogatepass")
     return text.select(keep, clean)
 
 
@@ -507,15 +505,15 @@ def _find_headings(text: str) -> Iterator[tuple[int, int, str, str]]:
 
 def _sections(headings, repaired: MappedText, clean: MappedText) -> list[Section]:
     sections = []
-    starts = [clean.clean_offset(repaired.origin[h[0]]) for h in headings]
-    ends = [clean.clean_offset(repaired.origin[h[1] - 1] + 1) for h in headings]
+    starts = clean.clean_offsets(repaired.origin[[h[0] for h in headings]])
+    ends = clean.clean_offsets(repaired.origin[[h[1] - 1 for h in headings]] + 1)
     for i, (_, _, topic, ref) in enumerate(headings):
         body_end = starts[i + 1] if i + 1 < len(headings) else len(clean.text)
         sections.append(
             Section(
                 paragraphs=tuple(parse_paragraph_refs(ref)),
-                paragraph_raw=re.sub(r"\s+", " ", ref).strip(),
-                topic=re.sub(r"\s+", " ", topic),
+                paragraph_raw=" ".join(ref.split()),  # white space folded and stripped, as in the clean text
+                topic=" ".join(topic.split()),
                 heading_start=starts[i],
                 heading_end=ends[i],
                 body_start=ends[i],

@@ -47,6 +47,10 @@ class MappedText:
         """Offset in this text of the first character at or after *raw_offset*."""
         return int(np.searchsorted(self.origin[: len(self.text)], raw_offset, side="left"))
 
+    def clean_offsets(self, raw_offsets) -> list[int]:
+        """:meth:`clean_offset` of each of *raw_offsets* (a sequence or array of integers)."""
+        return np.searchsorted(self.origin[: len(self.text)], raw_offsets, side="left").tolist()
+
     def edit(self, edits: Iterable[tuple[int, int, str]]) -> MappedText:
         """Apply non-overlapping ``(start, end, replacement)`` edits.
 
