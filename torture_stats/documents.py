@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -420,7 +420,12 @@ def _join_hyphenated(match: re.Match[str], whole: str) -> str:
 
 
 def _repair_symbol_match(match: re.Match[str]) -> str | None:
-    token = match.group(0)
+    return _repaired_symbol(match.group(0))
+
+
+@lru_cache(maxsize=4096)
+def _repaired_symbol(token: str) -> str | None:
+    """*token* repaired; remembered, as the same symbols recur in letter after letter."""
     trailing = ""
     # a trailing ")" or "." belongs to the sentence, not the symbol
     while token and token[-1] in ".)" and symbols.parse_symbol(token) is None:
@@ -611,7 +616,7 @@ def describe(text: str, sections: list[Section]) -> dict:
     head = text[: max(2000, sections[0].heading_start if sections else 0)]
     treaty = _treaty(head)
     kind = _kind(head)
-    found = [s for s in (symbols.parse_symbol(m.group(0)) for m in _SYMBOLS.finditer(text)) if s]
+    found = [s for s in (_parse_symbol(m.group(0)) for m in _SYMBOLS.finditer(text)) if s]
     co = next((s for s in found if s.series == "CO" and not s.suffixes), None)
     reply = next((s for s in found if s.kind == "followup_reply"), None)
     cycle = _cycle(head)
@@ -635,6 +640,11 @@ def describe(text: str, sections: list[Section]) -> dict:
         "session_end": end,
         "followup_paragraphs": " ".join(_followup_paragraphs(head, sections)) or None,
     }
+
+
+@lru_cache(maxsize=4096)
+def _parse_symbol(token: str) -> symbols.Symbol | None:
+    return symbols.parse_symbol(token)  # remembered, as the same symbols recur in letter after letter
 
 
 @cache
