@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -628,7 +628,7 @@ def describe(text: str, sections: list[Section]) -> dict:
     return {
         "kind": kind,
         "treaty": treaty or (co.body if co else None),
-        "state": _state_short_name(iso3) if iso3 else None,
+        "state": vocab.state_short_name(iso3) if iso3 else None,
         "iso3": iso3,
         "cycle": cycle or (co.cycle if co else None),
         "co_symbol": co.text if co else None,
@@ -645,11 +645,6 @@ def describe(text: str, sections: list[Section]) -> dict:
 @lru_cache(maxsize=4096)
 def _parse_symbol(token: str) -> symbols.Symbol | None:
     return symbols.parse_symbol(token)  # remembered, as the same symbols recur in letter after letter
-
-
-@cache
-def _state_short_name(iso3: str) -> str:
-    return vocab.state_short_name(iso3)  # a frame lookup: cached, as every document asks it
 
 
 def _treaty(head: str) -> str | None:
