@@ -33,7 +33,7 @@ PIECES = [
     # whole matches, to be cut and overlapped by the pieces around them
     "\nH.E. Mr X\n", "Email: x\n", '\n72" session', "3’’ periodic", "word-\n  next", "x-\f\nyz", "\n Grade: C2\n",
     "\n12. Text", "\nLiberty (para. 7)\n", "\nAccept, Sir,\nfoo", "\nH.E. Ms Y\nRoad\nE-mail: y", "\n- 4 -\n",
-    "\nPage 3\n", " 20222026 ", "(19992003)",
+    "\nPage 3\n", " 20222026 ", "(19992003)", "paragraphs 9 (), 17 and 25", "paras. 12-14",
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
 
@@ -61,3 +61,27 @@ def test_scan_finds_what_its_regex_finds(name, text):
 def test_page_starts(text):
     text = text.replace("\f", "")
     assert list(documents._page_starts(text)) == [m.start() for m in documents.re.finditer(r"(?<=\n) (?=\S)", text)]
+
+
+SYMBOLS = ["CAT/C/KAZ/CO/4", "CAT/C/KAZ/CO/4/Add.1", "CAT/C/KAZ/FCO/4", "E/C.12/KAZ/CO/2"]
+
+
+@st.composite
+def texts_naming_a_symbol(draw):
+    """A symbol as damaged text may hold it (spaced, in lower case, with dots for slashes), among other text."""
+    symbol = draw(st.sampled_from(SYMBOLS))
+    dots = draw(st.booleans())
+    written = ""
+    for ch in symbol:
+        ch = "." if ch == "/" and dots else ch
+        written += (ch.lower() if draw(st.booleans()) else ch) + draw(st.sampled_from(["", "", " ", "\n"]))
+    around = st.lists(st.sampled_from(["x", " ", ".", "/", "Add.", "C", "\n"]), max_size=6).map("".join)
+    return symbol, draw(around) + written + draw(around)
+
+
+@PROFILE
+@given(texts_naming_a_symbol())
+def test_symbol_key_keeps_every_symbol_a_text_names(case):
+    symbol, text = case
+    if symbol in documents.symbols.normalise_symbol(text) or symbol in text:
+        assert documents._symbol_key(symbol) in documents._symbol_key(text)

@@ -597,6 +597,7 @@ _RAPPORTEUR_WROTE = re.compile(
 _FOLLOWUP_LIST = re.compile(
     r"\b(?:paragraphs?|paras?\.)\s*(?P<refs>\d{1,3}(?:\s*\([a-z]{0,4}\))?(?:\s*(?:,|and|[-–])\s*(?:\d{1,3})?(?:\s*\([a-z]{0,4}\))?)*)"
 )
+_FOLLOWUP_LISTS = _Prefiltered(_FOLLOWUP_LIST, next_candidate=lambda text, pos: text.find("para", pos))
 
 
 def parse_date(text: str) -> str | None:
@@ -686,7 +687,10 @@ def rapporteur_letter_date(text: str) -> str | None:
 def _reply_date(sentences: list[str], reply: symbols.Symbol | None) -> str | None:
     """Date of the State's reply: from the sentence naming its symbol, else one about a reply."""
     if reply is not None:
+        key = _symbol_key(reply.text)
         for sentence in sentences:
+            if key not in _symbol_key(sentence):
+                continue  # cannot name the symbol, normalised or not: a cheap test spares normalising it
             if reply.text in symbols.normalise_symbol(sentence) or reply.text in sentence:
                 date = parse_date(sentence)
                 if date:
@@ -697,6 +701,16 @@ def _reply_date(sentences: list[str], reply: symbols.Symbol | None) -> str | Non
             if date:
                 return date
     return None
+
+
+def _symbol_key(text: str) -> str:
+    """*text* without white space, in upper case, dots as slashes.
+
+    :func:`symbols.normalise_symbol` only drops white space, changes case
+    and turns dots into slashes, so a text that holds a symbol, normalised or
+    not, holds the symbol's key in its key.
+    """
+    return "".join(text.split()).upper().replace(".", "/")
 
 
 def _cycle(head: str) -> int | None:
@@ -753,7 +767,7 @@ def _followup_paragraphs(head: str, sections: list[Section]) -> list[str]:
     intro_end = sections[0].heading_start if sections else len(head)
     intro = head[:intro_end]
     # the longest list of paragraphs in the opening is the list selected for follow-up
-    lists = [parse_paragraph_refs(m["refs"]) for m in _FOLLOWUP_LIST.finditer(intro)]
+    lists = [parse_paragraph_refs(m["refs"]) for m in _FOLLOWUP_LISTS.finditer(intro)]
     lists = [refs for refs in lists if len(refs) >= 2]
     if not lists:
         return []
