@@ -192,3 +192,15 @@ def test_letter_without_sections_is_read_with_a_warning(caplog):
 def test_state_names_with_and(name, iso3):
     doc = make_document(sample(name=name, symbol=f"CAT/C/{iso3}/CO/5-6", reply=f"CAT/C/{iso3}/FCO/5-6"))
     assert doc.meta["iso3"] == iso3
+
+
+def test_state_short_name_is_the_first_row_of_its_code():
+    from torture_stats import vocab
+    from torture_stats.errors import VocabularyError
+
+    table = vocab.states()
+    for iso3 in table["iso3"]:
+        assert vocab.state_short_name(iso3) == table.loc[table["iso3"] == iso3, "short_name"].iloc[0]
+    for unknown in ("XXQ", "kaz", "", None):
+        with pytest.raises(VocabularyError, match=f"unknown ISO3 code {unknown!r}: not in states.csv"):
+            vocab.state_short_name(unknown)

@@ -289,3 +289,27 @@ def test_zip_bomb_named_docx(tmp_path):
     assert path.stat().st_size < 1_000_000
     message = refused(path)
     assert re.search(r"decompresses to more than 50 MB .*zip bomb", message)
+
+
+# characters of every kind _is_odd tells apart: text controls, other controls (C0, DEL, C1), U+FFFD,
+# unassigned, private-use, a lone surrogate, and ordinary ASCII and wider letters
+ODD_OR_NOT = "\t\n\x0b\x0c\r\x00\x07\x1b\x1f\x7f\x80\x9f aZ~é€\ufffd\u0378\ue000\U0010fffd\ud800\U0001f600"
+
+
+@pytest.mark.parametrize("alphabet", [ODD_OR_NOT, ODD_OR_NOT[:10] + " az~"])
+def test_odd_characters_are_counted_one_by_one(alphabet):
+    import random
+    from collections import Counter
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert readers._odd_count(text) == sum(n for ch, n in Counter(text).items() if readers._is_odd(ch)), text
+
+
+def test_plausible_counts_and_warns(caplog):
+    text = "Committee\x07 \ue000\ufffd" + "x" * 200
+    assert readers.decode_text(text.encode("utf-8")) == text
+    assert "3 control, unassigned or private-use characters" in caplog.text
+    with pytest.raises(DocumentError, match="not plausible as UTF-8 text: 50% of its characters"):
+        readers.decode_text(b"\x01a" * 50)

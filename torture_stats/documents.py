@@ -13,11 +13,12 @@ import datetime as dt
 import html
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from torture_stats import readers, symbols, vocab
@@ -219,8 +220,8 @@ def document_from_text(text: str, *, sha256: str, source: str, page_starts: tupl
     repaired = repair_ocr(MappedText.identity(text))
     headings = list(_find_headings(repaired.text))
     clean = fold_whitespace(repaired)
-    grade_lines = tuple(_line_spans(_GRADE_LINE, "grade", repaired, clean))
-    paragraph_numbers = tuple(_line_spans(_NUMBERED_PARAGRAPH, "number", repaired, clean))
+    grade_lines = tuple(_line_spans(_GRADE_LINES, "grade", repaired, clean))
+    paragraph_numbers = tuple(_line_spans(_NUMBERED_PARAGRAPHS, "number", repaired, clean))
     sections = _sections(headings, repaired, clean)
     try:
         meta = describe(clean.text, sections)
@@ -244,11 +245,109 @@ def document_from_text(text: str, *, sha256: str, source: str, page_starts: tupl
     )
 
 
+# --- searching fast -----------------------------------------------------------
+#
+# Python's regex engine tries a pattern at every offset unless the pattern opens with a literal or a set of
+# characters; a pattern opening with "^", "\b" or a lookbehind costs about 20 ns per character of the letter.
+# Each such pattern below is searched through a cheaper test that tells where it may match.
+
+
+@dataclass(frozen=True)
+class _Prefiltered:
+    """A regex searched only where a cheaper test says it may match.
+
+    ``finditer`` yields exactly the matches ``regex.finditer`` would, for a
+    regex that never matches the empty string: *may_match(text)* must be true
+    whenever the regex matches somewhere in *text*, and *next_candidate(text,
+    pos)* must return the first offset at or after *pos* where a match may
+    start (-1 for none). Candidates are tried with ``regex.match``, which sees
+    the whole string, so ``^``, ``\b`` and lookbehinds work as in a search.
+    """
+
+    regex: re.Pattern[str]
+    may_match: Callable[[str], bool] | None = None
+    next_candidate: Callable[[str, int], int] | None = None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if self.may_match is not None and not self.may_match(text):
+            return
+        if self.next_candidate is None:
+            yield from self.regex.finditer(text)
+            return
+        pos = 0
+        while (start := self.next_candidate(text, pos)) >= 0:
+            match = self.regex.match(text, start)
+            if match is None:
+                pos = start + 1
+            else:
+                yield match
+                pos = match.end()
+
+
+def _any_of(*hints: re.Pattern[str]) -> Callable[[str], bool]:
+    """Whole-text test: does any of *hints* (each opening with a literal) match?"""
+    return lambda text: any(hint.search(text) for hint in hints)
+
+
+def _line_after(hint: re.Pattern[str]) -> Callable[[str, int], int]:
+    """Candidates for a line-anchored pattern: offset 0, and every line start just after a match of *hint*.
+
+    *hint* is ``\n`` followed by a lookahead, so that its match ends where the line starts.
+    """
+
+    def next_candidate(text: str, pos: int) -> int:
+        if pos == 0:
+            return 0
+        found = hint.search(text, pos - 1)
+        return found.end() if found else -1
+
+    return next_candidate
+
+
+def _line_holding(hint: re.Pattern[str]) -> Callable[[str, int], int]:
+    """Candidates for a line-anchored pattern: the start of every line on which *hint* matches."""
+
+    def next_candidate(text: str, pos: int) -> int:
+        while (found := hint.search(text, pos)) is not None:
+            line_start = text.rfind("\n", 0, found.start()) + 1
+            if line_start >= pos:
+                return line_start
+            pos = found.start() + 1
+        return -1
+
+    return next_candidate
+
+
+def _line_pattern(regex: re.Pattern[str]) -> _Prefiltered:
+    """A pattern anchored with ``^`` (multi-line), tried only at line starts where it matches."""
+    return _Prefiltered(regex, next_candidate=_line_after(re.compile(rf"\n(?={regex.pattern})", regex.flags)))
+
+
+def _symbol_candidate(text: str, pos: int) -> int:
+    """First offset at or after *pos* where a symbol may start.
+
+    Every symbol (``CAT/…``, ``C AT /…``, ``CEDAW /…``, ``E/C.12/…``) starts
+    with "C" or "E" and has a "/" in its second to seventh character, so only
+    the few characters just before each slash need a try.
+    """
+    while (slash := text.find("/", pos + 1)) >= 0:
+        for start in range(max(pos, slash - 6), slash):
+            if text[start] in "CE":
+                return start
+        pos = slash
+    return -1
+
+
+_SYMBOLS = _Prefiltered(symbols.SYMBOL_IN_TEXT, next_candidate=_symbol_candidate)
+
+
 _GRADE_LINE = re.compile(r"^[ \t]*(?:Grade:?[ \t]*)?(?P<grade>A|B1|B2|B|C1|C2|C|D1|D2|D|E)[ \t]*$", re.M)
 _NUMBERED_PARAGRAPH = re.compile(r"^[ \t]*(?P<number>\d{1,3})\.(?=[ \t]+\S)", re.M)
+_GRADE_LINES = _line_pattern(_GRADE_LINE)
+_NUMBERED_PARAGRAPHS = _line_pattern(_NUMBERED_PARAGRAPH)
 
 
-def _line_spans(regex: re.Pattern[str], group: str, repaired: MappedText, clean: MappedText):
+def _line_spans(regex: _Prefiltered, group: str, repaired: MappedText, clean: MappedText):
     """Clean-text spans of a group matched line by line in the repaired (unfolded) text."""
     for match in regex.finditer(repaired.text):
         start, end = repaired.raw_span(*match.span(group))
@@ -261,9 +360,23 @@ _ADDRESSEE = re.compile(r"^[ \t]*H\.\s?E\.[^\n]*\n(?:[^\n]*\n){0,10}?[^\n]*\bE-?
 _PAGE_NUMBER_LINE = re.compile(r"^[ \t]*(?:-\s*\d{1,3}\s*-|Page\s+\d+(?:\s+of\s+\d+)?|\d{1,3})[ \t]*$", re.M | re.I)
 _CLOSING = re.compile(r"^[ \t]*Accept,? (?:Excellency|Sir|Madam)[^\n]*(?:\n.*)*\Z", re.M)
 _LONE_BAR = re.compile(r"\|(?<=\s\|)(?=\s)")  # a bar between spaces; the literal first makes the scan fast
-_FLAT_ORDINAL = re.compile(r"\b(\d{1,3})[\"”“'’]+(?=\s+(?:session|meeting|periodic|report))")
+_FLAT_QUOTES = "\"”“'’"
+_ORDINAL_NOUN = r"\s+(?:session|meeting|periodic|report)"
+_FLAT_ORDINAL = re.compile(rf"\b(\d{{1,3}})[{_FLAT_QUOTES}]+(?={_ORDINAL_NOUN})")
 _GLUED_YEARS = re.compile(r"\b((?:19|20)\d\d)((?:19|20)\d\d)\b")
 _LINE_HYPHEN = re.compile(r"\b([A-Za-z]+)-[ \t]*[\n\f][ \t\n\f]*([a-z][A-Za-z]*)")
+
+# each a part of every match that opens with a literal, or the pattern tried at line starts only
+_ADDRESSEES = _Prefiltered(_ADDRESSEE, next_candidate=_line_holding(re.compile(r"H\.\s?E\.")))
+_CLOSINGS = _Prefiltered(_CLOSING, next_candidate=_line_holding(re.compile(r"Accept,? (?:Excellency|Sir|Madam)")))
+_PAGE_NUMBER_LINES = _line_pattern(_PAGE_NUMBER_LINE)
+_FLAT_ORDINALS = _Prefiltered(
+    _FLAT_ORDINAL, may_match=_any_of(*(re.compile(re.escape(q) + _ORDINAL_NOUN) for q in _FLAT_QUOTES))
+)
+_GLUED_YEAR_PAIRS = _Prefiltered(
+    _GLUED_YEARS, may_match=_any_of(re.compile(r"19\d\d(?:19|20)\d\d"), re.compile(r"20\d\d(?:19|20)\d\d"))
+)
+_LINE_HYPHENS = _Prefiltered(_LINE_HYPHEN, may_match=_any_of(re.compile(r"-[ \t]*[\n\f]")))
 _COMPOUND_PREFIXES = frozenset(
     "ill self non co anti pre post well follow cross inter multi semi sub vice long short high low full part".split()
 )
@@ -277,14 +390,14 @@ def ordinal(n: int) -> str:
 
 def repair_ocr(text: MappedText) -> MappedText:
     """Drop non-body blocks and repair typical OCR damage, keeping provenance."""
-    text = text.sub(_ADDRESSEE, "\n")
-    text = text.sub(_CLOSING, "\n")
-    text = text.sub(_PAGE_NUMBER_LINE, "")
+    text = text.sub(_ADDRESSEES, "\n")
+    text = text.sub(_CLOSINGS, "\n")
+    text = text.sub(_PAGE_NUMBER_LINES, "")
     text = text.sub(_LONE_BAR, "I")
-    text = text.sub(_FLAT_ORDINAL, lambda m: ordinal(int(m.group(1))))
-    text = text.sub(_GLUED_YEARS, _split_glued_years)
-    text = text.sub(_LINE_HYPHEN, lambda m: _join_hyphenated(m, text.text))
-    text = text.sub(symbols.SYMBOL_IN_TEXT, _repair_symbol_match)
+    text = text.sub(_FLAT_ORDINALS, lambda m: ordinal(int(m.group(1))))
+    text = text.sub(_GLUED_YEAR_PAIRS, _split_glued_years)
+    text = text.sub(_LINE_HYPHENS, lambda m: _join_hyphenated(m, text.text))
+    text = text.sub(_SYMBOLS, _repair_symbol_match)
     return text
 
 
@@ -307,7 +420,12 @@ def _join_hyphenated(match: re.Match[str], whole: str) -> str:
 
 
 def _repair_symbol_match(match: re.Match[str]) -> str | None:
-    token = match.group(0)
+    return _repaired_symbol(match.group(0))
+
+
+@lru_cache(maxsize=4096)
+def _repaired_symbol(token: str) -> str | None:
+    """*token* repaired; remembered, as the same symbols recur in letter after letter."""
     trailing = ""
     # a trailing ")" or "." belongs to the sentence, not the symbol
     while token and token[-1] in ".)" and symbols.parse_symbol(token) is None:
@@ -322,16 +440,42 @@ def _repair_symbol_match(match: re.Match[str]) -> str | None:
     return fixed + trailing
 
 
-_WHITESPACE_TO_FOLD = re.compile(r"\s{2,}|[^\S ]")
+#: white space (``str.isspace``, which is also what ``\s`` and ``str.split()`` mean) among code points below 256
+_LATIN1_SPACE = np.array([chr(code).isspace() for code in range(256)])
+#: a ``bytes.translate`` table that turns ASCII white space into plain spaces
+_ASCII_TO_BLANK = bytes(ord(" ") if code < 128 and chr(code).isspace() else code for code in range(256))
+
+
+def _blanked_code_points(text: str) -> np.ndarray:
+    """The code points of *text*, each white-space character turned into a plain space."""
+    if text.isascii():
+        return np.frombuffer(text.encode("ascii").translate(_ASCII_TO_BLANK), dtype=np.uint8)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    space = _LATIN1_SPACE[np.minimum(codes, 255)]
+    # the few distinct code points above 255 are classified one by one
+    wide_spaces = [code for code in np.unique(codes[codes > 255]).tolist() if chr(code).isspace()]
+    if wide_spaces:
+        space |= np.isin(codes, wide_spaces)
+    return np.where(space, np.uint32(ord(" ")), codes)
 
 
 def fold_whitespace(text: MappedText) -> MappedText:
-    """Fold every run of white space into one space; strip the ends."""
-    # only runs that are not already one plain space need an edit: a lone space is left alone
-    folded = text.sub(_WHITESPACE_TO_FOLD, lambda m: " ")
-    leading = len(folded.text) - len(folded.text.lstrip())
-    trailing = len(folded.text.rstrip())
-    return folded.edit([(0, leading, ""), (trailing, len(folded.text), "")])
+    """Fold every run of white space into one space; strip the ends.
+
+    The space that stands for a run keeps the raw offset of the run's first
+    character.
+    """
+    codes = _blanked_code_points(text.text)
+    space = codes == ord(" ")
+    keep = ~space
+    keep[1:] |= space[1:] & keep[:-1]  # the first character of each run; a run at the start is dropped
+    keep[len(text.text.rstrip()) :] = False  # and so is a run at the end
+    folded = codes[keep].tobytes()
+    clean = folded.decode("ascii") if codes.dtype == np.uint8 else folded.decode("utf-32-le", "surrogatepass")
+    return text.select(keep, clean)
+
+
+_PAGE_OPENING = re.compile(r"\n(?= \S)")
 
 
 def _page_starts(text: str) -> Iterator[int]:
@@ -339,8 +483,8 @@ def _page_starts(text: str) -> Iterator[int]:
     if "\f" in text:
         yield from (m.end() for m in re.finditer("\f", text))
         return
-    for match in re.finditer(r"(?<=\n) (?=\S)", text):
-        yield match.start()
+    for match in _PAGE_OPENING.finditer(text):  # the line break before the space: a literal, fast to find
+        yield match.end()
 
 
 # --- sections and paragraph references ---------------------------------------
@@ -353,10 +497,11 @@ _HEADING = re.compile(
     r"(?:\s+of\s+(?:the\s+)?(?:Committee[’']s\s+)?concluding\s+observations)?\)[ \t]*$",
     re.M | re.I,
 )
+_HEADINGS = _Prefiltered(_HEADING, next_candidate=_line_holding(re.compile(r"\((?:paras?\.|paragraphs?)", re.I)))
 
 
 def _find_headings(text: str) -> Iterator[tuple[int, int, str, str]]:
-    for match in _HEADING.finditer(text):
+    for match in _HEADINGS.finditer(text):
         topic = match.group("topic").strip()
         if topic.endswith((".", ",", ";")) or not topic[:1].isupper():
             continue
@@ -365,15 +510,15 @@ def _find_headings(text: str) -> Iterator[tuple[int, int, str, str]]:
 
 def _sections(headings, repaired: MappedText, clean: MappedText) -> list[Section]:
     sections = []
-    starts = [clean.clean_offset(repaired.origin[h[0]]) for h in headings]
-    ends = [clean.clean_offset(repaired.origin[h[1] - 1] + 1) for h in headings]
+    starts = clean.clean_offsets(repaired.origin[[h[0] for h in headings]])
+    ends = clean.clean_offsets(repaired.origin[[h[1] - 1 for h in headings]] + 1)
     for i, (_, _, topic, ref) in enumerate(headings):
         body_end = starts[i + 1] if i + 1 < len(headings) else len(clean.text)
         sections.append(
             Section(
                 paragraphs=tuple(parse_paragraph_refs(ref)),
-                paragraph_raw=re.sub(r"\s+", " ", ref).strip(),
-                topic=re.sub(r"\s+", " ", topic),
+                paragraph_raw=" ".join(ref.split()),  # white space folded and stripped, as in the clean text
+                topic=" ".join(topic.split()),
                 heading_start=starts[i],
                 heading_end=ends[i],
                 body_start=ends[i],
@@ -452,6 +597,7 @@ _RAPPORTEUR_WROTE = re.compile(
 _FOLLOWUP_LIST = re.compile(
     r"\b(?:paragraphs?|paras?\.)\s*(?P<refs>\d{1,3}(?:\s*\([a-z]{0,4}\))?(?:\s*(?:,|and|[-–])\s*(?:\d{1,3})?(?:\s*\([a-z]{0,4}\))?)*)"
 )
+_FOLLOWUP_LISTS = _Prefiltered(_FOLLOWUP_LIST, next_candidate=lambda text, pos: text.find("para", pos))
 
 
 def parse_date(text: str) -> str | None:
@@ -471,7 +617,7 @@ def describe(text: str, sections: list[Section]) -> dict:
     head = text[: max(2000, sections[0].heading_start if sections else 0)]
     treaty = _treaty(head)
     kind = _kind(head)
-    found = [s for s in (symbols.parse_symbol(m.group(0)) for m in symbols.SYMBOL_IN_TEXT.finditer(text)) if s]
+    found = [s for s in (_parse_symbol(m.group(0)) for m in _SYMBOLS.finditer(text)) if s]
     co = next((s for s in found if s.series == "CO" and not s.suffixes), None)
     reply = next((s for s in found if s.kind == "followup_reply"), None)
     cycle = _cycle(head)
@@ -483,7 +629,7 @@ def describe(text: str, sections: list[Section]) -> dict:
     return {
         "kind": kind,
         "treaty": treaty or (co.body if co else None),
-        "state": _state_short_name(iso3) if iso3 else None,
+        "state": vocab.state_short_name(iso3) if iso3 else None,
         "iso3": iso3,
         "cycle": cycle or (co.cycle if co else None),
         "co_symbol": co.text if co else None,
@@ -497,9 +643,9 @@ def describe(text: str, sections: list[Section]) -> dict:
     }
 
 
-@cache
-def _state_short_name(iso3: str) -> str:
-    return vocab.state_short_name(iso3)  # a frame lookup: cached, as every document asks it
+@lru_cache(maxsize=4096)
+def _parse_symbol(token: str) -> symbols.Symbol | None:
+    return symbols.parse_symbol(token)  # remembered, as the same symbols recur in letter after letter
 
 
 def _treaty(head: str) -> str | None:
@@ -541,7 +687,10 @@ def rapporteur_letter_date(text: str) -> str | None:
 def _reply_date(sentences: list[str], reply: symbols.Symbol | None) -> str | None:
     """Date of the State's reply: from the sentence naming its symbol, else one about a reply."""
     if reply is not None:
+        key = _symbol_key(reply.text)
         for sentence in sentences:
+            if key not in _symbol_key(sentence):
+                continue  # cannot name the symbol, normalised or not: a cheap test spares normalising it
             if reply.text in symbols.normalise_symbol(sentence) or reply.text in sentence:
                 date = parse_date(sentence)
                 if date:
@@ -552,6 +701,16 @@ def _reply_date(sentences: list[str], reply: symbols.Symbol | None) -> str | Non
             if date:
                 return date
     return None
+
+
+def _symbol_key(text: str) -> str:
+    """*text* without white space, in upper case, dots as slashes.
+
+    :func:`symbols.normalise_symbol` only drops white space, changes case
+    and turns dots into slashes, so a text that holds a symbol, normalised or
+    not, holds the symbol's key in its key.
+    """
+    return "".join(text.split()).upper().replace(".", "/")
 
 
 def _cycle(head: str) -> int | None:
@@ -608,7 +767,7 @@ def _followup_paragraphs(head: str, sections: list[Section]) -> list[str]:
     intro_end = sections[0].heading_start if sections else len(head)
     intro = head[:intro_end]
     # the longest list of paragraphs in the opening is the list selected for follow-up
-    lists = [parse_paragraph_refs(m["refs"]) for m in _FOLLOWUP_LIST.finditer(intro)]
+    lists = [parse_paragraph_refs(m["refs"]) for m in _FOLLOWUP_LISTS.finditer(intro)]
     lists = [refs for refs in lists if len(refs) >= 2]
     if not lists:
         return []

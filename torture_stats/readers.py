@@ -282,7 +282,7 @@ _TEXT_CONTROLS = frozenset("\t\n\x0b\x0c\r")
 
 def _plausible(text: str, path: object, encoding: str) -> str:
     """*text* unchanged, unless too many of its characters are control, unassigned or private-use ones."""
-    odd = sum(n for ch, n in Counter(text).items() if _is_odd(ch))
+    odd = _odd_count(text)
     if odd > MAX_ODD_CHAR_SHARE * len(text):
         raise DocumentError(
             path,
@@ -296,6 +296,19 @@ def _plausible(text: str, path: object, encoding: str) -> str:
 
 def _is_odd(ch: str) -> bool:
     return ch not in _TEXT_CONTROLS and (ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs"))
+
+
+#: ASCII bytes that are not odd: deleted with ``bytes.translate``, they leave the odd ones to count
+_ASCII_NOT_ODD = bytes(code for code in range(256) if code > 127 or not _is_odd(chr(code)))
+#: every character but tab, line and page breaks and printable ASCII, none of which is odd
+_MAYBE_ODD = re.compile(r"[^\t-\r -~]")
+
+
+def _odd_count(text: str) -> int:
+    """How many characters of *text* are odd (see :func:`_is_odd`)."""
+    if text.isascii():
+        return len(text.encode("ascii").translate(None, _ASCII_NOT_ODD))
+    return sum(n for ch, n in Counter(_MAYBE_ODD.findall(text)).items() if _is_odd(ch))
 
 
 def _nul_problem(raw: bytes) -> str:

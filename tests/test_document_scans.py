@@ -1,0 +1,87 @@
+"""The prefiltered searches of :mod:`torture_stats.documents` find exactly what their regexes find.
+
+Texts are generated (Hypothesis) from pieces of what each pattern looks for,
+so that matches, near misses and overlaps are frequent.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from torture_stats import documents
+
+PROFILE = settings(
+    deadline=None,
+    derandomize=bool(os.environ.get("CI")),
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    max_examples=300,
+)
+
+PIECES = [
+    "\n", "\n", " ", "  ", "\t", "\f", "\r", "\u2028", "x", "é", "Topic", "word", ".", ",", "(", ")", "|", "-",
+    "H.", "E.", "H.E.", "H. E. Ms", "Email: a@b", "E-mail:", "Accept, Excellency", "Accept Sir,", "Accept,Madam",
+    "Page 3", "page 2 of 9", "- 4 -", "12", "7.", "7. ", "Grade: B1", "Grade ", "B2", "A", "C1", "D",
+    "(para. 3)", "(paras. 4 (a)-(c))", "(paragraphs 4 and 5 of the concluding observations)", "(Para 9", "((para. 1)",
+    '72"', "3’’", "1'", " session", " periodic", "report", "20222026", "19992003", "2019", "inves-", "tigations",
+    "CAT/C/KAZ/CO/4", "C AT/C/I KAZ", "CAT /OP/", "CEDAW /C/", "CCPR/C/", "CRC/", "E/C.12/", "E/C.1", "/", "//",
+    "C", "E", "CE", "xCAT/C/1", "1/CAT/C/2", "CMW/C/", "CAT/C/SR.12", "(CAT/C/GBR/CO/6/Add.1).",
+    # whole matches, to be cut and overlapped by the pieces around them
+    "\nH.E. Mr X\n", "Email: x\n", '\n72" session', "3’’ periodic", "word-\n  next", "x-\f\nyz", "\n Grade: C2\n",
+    "\n12. Text", "\nLiberty (para. 7)\n", "\nAccept, Sir,\nfoo", "\nH.E. Ms Y\nRoad\nE-mail: y", "\n- 4 -\n",
+    "\nPage 3\n", " 20222026 ", "(19992003)", "paragraphs 9 (), 17 and 25", "paras. 12-14",
+]  # fmt: skip
+texts = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
+
+SCANS = {name: scan for name, scan in vars(documents).items() if isinstance(scan, documents._Prefiltered)}
+
+
+def spans(matches):
+    return [(m.span(), m.groups()) for m in matches]
+
+
+def test_scans_found():
+    assert {"_SYMBOLS", "_HEADINGS", "_ADDRESSEES", "_CLOSINGS", "_GRADE_LINES", "_FLAT_ORDINALS"} <= set(SCANS)
+
+
+@pytest.mark.parametrize("name", sorted(SCANS))
+@PROFILE
+@given(text=texts)
+def test_scan_finds_what_its_regex_finds(name, text):
+    scan = SCANS[name]
+    assert spans(scan.finditer(text)) == spans(scan.regex.finditer(text))
+
+
+@PROFILE
+@given(text=texts)
+def test_page_starts(text):
+    text = text.replace("\f", "")
+    assert list(documents._page_starts(text)) == [m.start() for m in documents.re.finditer(r"(?<=\n) (?=\S)", text)]
+
+
+SYMBOLS = ["CAT/C/KAZ/CO/4", "CAT/C/KAZ/CO/4/Add.1", "CAT/C/KAZ/FCO/4", "E/C.12/KAZ/CO/2"]
+
+
+@st.composite
+def texts_naming_a_symbol(draw):
+    """A symbol as damaged text may hold it (spaced, in lower case, with dots for slashes), among other text."""
+    symbol = draw(st.sampled_from(SYMBOLS))
+    dots = draw(st.booleans())
+    written = ""
+    for ch in symbol:
+        ch = "." if ch == "/" and dots else ch
+        written += (ch.lower() if draw(st.booleans()) else ch) + draw(st.sampled_from(["", "", " ", "\n"]))
+    around = st.lists(st.sampled_from(["x", " ", ".", "/", "Add.", "C", "\n"]), max_size=6).map("".join)
+    return symbol, draw(around) + written + draw(around)
+
+
+@PROFILE
+@given(texts_naming_a_symbol())
+def test_symbol_key_keeps_every_symbol_a_text_names(case):
+    symbol, text = case
+    if symbol in documents.symbols.normalise_symbol(text) or symbol in text:
+        assert documents._symbol_key(symbol) in documents._symbol_key(text)
