@@ -259,21 +259,16 @@ def state_iso3(name: str) -> str:
 def _short_names() -> dict[str, str]:
     names: dict[str, str] = {}
     for row in _rows("states.csv"):
-        names.setdefault(row["iso3"], row["short_name"])  # the first row of a code, as a frame lookup finds
+        names.setdefault(row["iso3"], row["short_name"])
     return names
 
 
 def state_short_name(iso3: str) -> str:
     """The short English name of the State with code *iso3*."""
     name = _short_names().get(iso3) if isinstance(iso3, str) else None
-    if name is not None:
-        return name
-    # not a known code: the frame lookup raises (or answers) for it as it always has
-    table = states()
-    hit = table.loc[table["iso3"] == iso3, "short_name"]
-    if hit.empty:
+    if name is None:
         raise VocabularyError(f"unknown ISO3 code {iso3!r}: not in states.csv")
-    return str(hit.iloc[0])
+    return name
 
 
 @cache
