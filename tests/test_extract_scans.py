@@ -188,3 +188,26 @@ def test_cues_the_extractor_passes_over_cannot_match(context, percent, currency)
         assert cue in tried
         assert cue.after is None or not _lacks(words_after, cue.after_needs)
         assert cue.before is None or not _lacks(words_before, cue.before_needs)
+
+
+SEARCHED = [
+    *(context.before for context in vocab.not_figure_contexts() if context.before is not None),
+    *(regex for regex, _ in vocab.attribution_cues()),
+]
+
+
+@st.composite
+def texts_with_a_match(draw):
+    """A pattern the extractor tests required strings for, and a text around one of its matches."""
+    pattern = draw(st.sampled_from(SEARCHED))
+    text = draw(FILLER) + draw(st.sampled_from(["", " "])) + draw(st.from_regex(pattern)) + " " + draw(FILLER)
+    return pattern, _with_lookalikes(text, draw)
+
+
+@settings(PROFILE, max_examples=2000)
+@given(texts_with_a_match() | st.tuples(st.sampled_from(SEARCHED), FILLER))
+@example((vocab.attribution_cues()[0][0], "the ſtate party"))
+def test_texts_that_lack_the_required_strings_of_a_pattern_hold_no_match(case):
+    pattern, text = case
+    if pattern.search(text):
+        assert not _lacks(vocab.lowered(text), vocab.required_strings(pattern))

@@ -427,6 +427,12 @@ def _has_cue_after(text: str, end: int) -> bool:
     return vocab.any_cue_after().match(text, end) is not None
 
 
+_NOT_FIGURE_CONTEXTS = [
+    (context, vocab.required_strings(context.before) if context.before else None)
+    for context in vocab.not_figure_contexts()
+]
+
+
 def _exclude_non_figures(text: str, candidates: list[_Candidate]) -> None:
     previous: _Candidate | None = None
     for cand in candidates:
@@ -435,8 +441,9 @@ def _exclude_non_figures(text: str, candidates: list[_Candidate]) -> None:
         if not cand.is_word and _YEAR.fullmatch(cand.value_raw) and not cand.percent:
             cand.excluded = "year"
         else:
-            for context in vocab.not_figure_contexts():
-                if context.before is not None and not context.before.search(before):
+            words_before = vocab.lowered(before)
+            for context, needs in _NOT_FIGURE_CONTEXTS:
+                if context.before is not None and (_lacks(words_before, needs) or not context.before.search(before)):
                     continue
                 if context.after is not None and not context.after.match(after):
                     continue
@@ -684,9 +691,15 @@ def _period(doc: Document, text: str, cand: _Candidate, s_start: int, s_end: int
     return None
 
 
+_ATTRIBUTIONS = [(regex, who, vocab.required_strings(regex)) for regex, who in vocab.attribution_cues()]
+
+
 def _reporter(text: str, cand: _Candidate, s_start: int, s_end: int) -> str | None:
     best: tuple[int, int, str] | None = None
-    for regex, who in vocab.attribution_cues():
+    words_before = vocab.lowered(text[s_start : cand.start])
+    for regex, who, needs in _ATTRIBUTIONS:
+        if _lacks(words_before, needs):
+            continue
         for match in regex.finditer(text, s_start, cand.start):
             key = (match.end(), len(match.group(0)), who)
             if best is None or key[:2] > best[:2]:
@@ -695,8 +708,9 @@ def _reporter(text: str, cand: _Candidate, s_start: int, s_end: int) -> str | No
         return best[2]
     clause_end = re.search(r"[,;]", text[cand.evidence_end : s_end])
     stop = cand.evidence_end + clause_end.start() if clause_end else s_end
-    for regex, who in vocab.attribution_cues():
-        if regex.search(text, cand.evidence_end, stop):
+    words_after = vocab.lowered(text[cand.evidence_end : stop])
+    for regex, who, needs in _ATTRIBUTIONS:
+        if not _lacks(words_after, needs) and regex.search(text, cand.evidence_end, stop):
             return who
     return None
 
