@@ -19,7 +19,15 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from torture_stats import vocab
-from torture_stats.extract import _SYMBOL_STARTS, NUMBER, _matches_from, _number_matches, parse_number
+from torture_stats.extract import (
+    _SYMBOL_STARTS,
+    NUMBER,
+    _cues_to_try,
+    _lacks,
+    _matches_from,
+    _number_matches,
+    parse_number,
+)
 from torture_stats.sentences import Sentences, sentence_bounds
 from torture_stats.symbols import BODIES, SYMBOL_IN_TEXT
 
@@ -127,3 +135,79 @@ def test_symbol_matches_start_where_the_extractor_looks_for_them(text):
     starts = sorted(match.start() for pattern in _SYMBOL_STARTS for match in pattern.finditer(text))
     found = [match.span() for match in _matches_from(SYMBOL_IN_TEXT, text, starts)]
     assert found == [match.span() for match in SYMBOL_IN_TEXT.finditer(text)]
+
+
+CUES = vocab.cues()
+CUE_WORDS_ALL = sorted(
+    {word for cue in CUES for p in (cue.before, cue.after) if p for word in re.findall(r"[a-z’'-]{2,}", p.pattern)}
+)
+LOOKALIKES = {"s": "ſ", "k": "\u212a", "i": "ı", "I": "İ"}
+FILLER = st.lists(
+    st.sampled_from([*CUE_WORDS_ALL, *(w.upper() for w in CUE_WORDS_ALL[:40]), *ODD_CHARACTERS, "and", "5", ";"]),
+    max_size=6,
+).map(" ".join)
+
+
+def _with_lookalikes(text: str, draw) -> str:
+    if not draw(st.booleans()):
+        return text
+    return "".join(LOOKALIKES.get(char, char) if draw(st.integers(0, 9)) == 0 else char for char in text)
+
+
+@st.composite
+def cue_contexts(draw):
+    """(words before a number, words after it) that one cue's patterns match, within other cue words."""
+    cue = draw(st.sampled_from(CUES))
+    before = draw(FILLER) + draw(st.sampled_from(["", " "]))
+    if cue.before is not None:
+        before += draw(st.from_regex(cue.before, fullmatch=True))
+    after = draw(st.from_regex(cue.after, fullmatch=True)) if cue.after is not None else ""
+    after += draw(st.sampled_from(["", " ", ".", "\n"])) + draw(FILLER)
+    return _with_lookalikes(before, draw), _with_lookalikes(after, draw)
+
+
+@settings(PROFILE, max_examples=3000)
+@given(cue_contexts() | st.tuples(FILLER, FILLER), st.booleans(), st.booleans())
+@example(("Disciplinary measures were taken against\n", " officers"), False, False)
+@example(("", " ſuicides"), False, False)
+@example(("acquitted \n", ""), False, False)
+@example(("compensation was paid to ", " men"), False, False)
+def test_cues_the_extractor_passes_over_cannot_match(context, percent, currency):
+    before, after = context
+    text = before + "12" + after
+    start, end = len(before) + 2, len(text)
+    tried = _cues_to_try(text, start, end, before, percent, currency)
+    words_after, words_before = vocab.lowered(after), vocab.lowered(before)
+    for cue in CUES:
+        if (cue.requires == "percent") != percent or (cue.requires == "currency" and not currency):
+            continue
+        if cue.after is not None and not cue.after.match(text, start, end):
+            continue
+        if cue.before is not None and not cue.before.search(before):
+            continue
+        assert cue in tried
+        assert cue.after is None or not _lacks(words_after, cue.after_needs)
+        assert cue.before is None or not _lacks(words_before, cue.before_needs)
+
+
+SEARCHED = [
+    *(context.before for context in vocab.not_figure_contexts() if context.before is not None),
+    *(regex for regex, _ in vocab.attribution_cues()),
+]
+
+
+@st.composite
+def texts_with_a_match(draw):
+    """A pattern the extractor tests required strings for, and a text around one of its matches."""
+    pattern = draw(st.sampled_from(SEARCHED))
+    text = draw(FILLER) + draw(st.sampled_from(["", " "])) + draw(st.from_regex(pattern)) + " " + draw(FILLER)
+    return pattern, _with_lookalikes(text, draw)
+
+
+@settings(PROFILE, max_examples=2000)
+@given(texts_with_a_match() | st.tuples(st.sampled_from(SEARCHED), FILLER))
+@example((vocab.attribution_cues()[0][0], "the ſtate party"))
+def test_texts_that_lack_the_required_strings_of_a_pattern_hold_no_match(case):
+    pattern, text = case
+    if pattern.search(text):
+        assert not _lacks(vocab.lowered(text), vocab.required_strings(pattern))

@@ -14,7 +14,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import pandas as pd
 
@@ -249,6 +249,9 @@ _TOTAL = re.compile(r"(?:out of|of|from)?\s*(?:a|the)\s+total\s+of\s+$|\bin\s+to
 _CURRENCY_BEFORE = re.compile(
     r"(?P<cur>" + "|".join(re.escape(c) for c in sorted(vocab.currencies(), key=len, reverse=True)) + r")\s?$"
 )
+#: a match of _CURRENCY_BEFORE ends at the end of the text or before a newline there, so it lies within this many
+#: characters of the end; it looks at nothing before its start
+_CURRENCY_BEFORE_REACH = max(map(len, vocab.currencies())) + 2
 #: "1.8 million Tunisian dinars (TND)": the code in brackets settles the currency
 _CURRENCY_CODE_AFTER = re.compile(r"(?:\s+[A-Za-z’'-]+){0,3}?\s+\((?P<code>[A-Z]{3})\)")
 _CURRENCY_AFTER = re.compile(
@@ -424,6 +427,12 @@ def _has_cue_after(text: str, end: int) -> bool:
     return vocab.any_cue_after().match(text, end) is not None
 
 
+_NOT_FIGURE_CONTEXTS = [
+    (context, vocab.required_strings(context.before) if context.before else None)
+    for context in vocab.not_figure_contexts()
+]
+
+
 def _exclude_non_figures(text: str, candidates: list[_Candidate]) -> None:
     previous: _Candidate | None = None
     for cand in candidates:
@@ -432,8 +441,9 @@ def _exclude_non_figures(text: str, candidates: list[_Candidate]) -> None:
         if not cand.is_word and _YEAR.fullmatch(cand.value_raw) and not cand.percent:
             cand.excluded = "year"
         else:
-            for context in vocab.not_figure_contexts():
-                if context.before is not None and not context.before.search(before):
+            words_before = vocab.lowered(before)
+            for context, needs in _NOT_FIGURE_CONTEXTS:
+                if context.before is not None and (_lacks(words_before, needs) or not context.before.search(before)):
                     continue
                 if context.after is not None and not context.after.match(after):
                     continue
@@ -459,7 +469,7 @@ def _classify(
         lead = cand.start - (len(before_text[-40:]) - bound_match.start())
     else:
         lead = cand.start
-    currency = _CURRENCY_BEFORE.search(text[s_start:lead])
+    currency = _CURRENCY_BEFORE.search(text[max(s_start, lead - _CURRENCY_BEFORE_REACH) : lead])
     if currency and not cand.is_word:
         cand.currency = vocab.currency_code(currency.group("cur"), iso3)
         lead -= len(currency.group(0))
@@ -476,18 +486,20 @@ def _classify(
 
     best = None
     cue_window = text[max(s_start, lead - 120) : lead]
-    for cue in vocab.cues():
-        if (cue.requires == "percent" and not cand.percent) or (cue.requires == "currency" and not cand.currency):
-            continue
-        if cand.percent and cue.requires != "percent":
-            continue
+    words_after = vocab.lowered(text[cue_from:s_end])
+    words_before = vocab.lowered(cue_window)
+    for cue in _cues_to_try(text, cue_from, s_end, cue_window, cand.percent, bool(cand.currency)):
         after_match = None
         if cue.after is not None:  # tried first: both must match, and the search before the number costs more
+            if _lacks(words_after, cue.after_needs):
+                continue
             after_match = cue.after.match(text, cue_from, s_end)
             if after_match is None:
                 continue
         before_len = 0
         if cue.before is not None:
+            if _lacks(words_before, cue.before_needs):
+                continue
             hit = cue.before.search(cue_window)
             if hit is None:
                 continue
@@ -550,6 +562,120 @@ def _classify(
         cand.evidence_start = s_start + status.start()
 
 
+def _lacks(words: str | None, needs: frozenset[str] | None) -> bool:
+    """True if *words* (from ``vocab.lowered``) hold none of *needs*: no match of their pattern is in the text."""
+    return words is not None and needs is not None and not any(need in words for need in needs)
+
+
+_SPACES = re.compile(r"\s*")
+_MODIFIER_WORD = re.compile(vocab.MODIFIER_WORD, re.I)
+
+
+def _cues_to_try(text: str, start: int, end: int, before: str, percent: bool, currency: bool) -> tuple[vocab.Cue, ...]:
+    """The cues for a number with or without *percent* and *currency*, in order, less those whose ``after`` cannot
+    match ``text[start:end]`` at its start or whose ``before`` cannot match at the end of *before*.
+    """
+    return _cue_list(_after_mask(text, start, end) & _before_mask(before), percent, currency)
+
+
+def _after_mask(text: str, start: int, end: int) -> int:
+    """The bit mask of the cues whose ``after`` can match at *start*.
+
+    An ``after`` pattern is white space, up to three modifier words, then the cue's own words: these start within
+    the white space or after a modifier word, and the text there must begin with one of their heads.
+    """
+    edges = _cues_by_edge()
+    mask = edges.anywhere_after
+    position = _SPACES.match(text, start, end).end()
+    starts = [*range(start, position)]
+    for _ in range(3):
+        if position >= end:
+            break
+        starts.append(position)
+        word = _MODIFIER_WORD.match(text, position, end)
+        if word is None:
+            break
+        position = word.end()
+    else:
+        if position < end:
+            starts.append(position)
+    for position in starts:
+        head = text[position : min(position + vocab.EDGE_LENGTH, end)]
+        if not head.isascii():  # re.I matches some other characters to ASCII letters
+            return -1
+        head = head.lower()
+        for length in edges.head_lengths:
+            mask |= edges.by_head.get(head[:length], 0)
+    return mask
+
+
+def _before_mask(before: str) -> int:
+    """The bit mask of the cues whose ``before`` can match at the end of *before*."""
+    edges = _cues_by_edge()
+    mask = edges.anywhere_before
+    ends = [before[-vocab.EDGE_LENGTH :]]
+    if before.endswith("\n"):  # where $ also matches
+        ends.append(before[-vocab.EDGE_LENGTH - 1 : -1])
+    for tail in ends:
+        if not tail.isascii():
+            return -1
+        tail = tail.lower()
+        for length in edges.tail_lengths:
+            mask |= edges.by_tail.get(tail[-length:], 0)
+    return mask
+
+
+@dataclass(frozen=True)
+class _CueEdges:
+    """Bit masks of the cues by the first characters of their ``after`` and the last ones of their ``before``."""
+
+    by_head: dict[str, int]
+    head_lengths: list[int]
+    anywhere_after: int
+    by_tail: dict[str, int]
+    tail_lengths: list[int]
+    anywhere_before: int
+
+
+@cache
+def _cues_by_edge() -> _CueEdges:
+    by_head: dict[str, int] = {}
+    by_tail: dict[str, int] = {}
+    anywhere_after = anywhere_before = 0
+    for index, cue in enumerate(vocab.cues()):
+        bit = 1 << index
+        if cue.after is None or cue.after_heads is None or "" in cue.after_heads:
+            anywhere_after |= bit
+        else:
+            for head in cue.after_heads:
+                by_head[head] = by_head.get(head, 0) | bit
+        if cue.before is None or cue.before_tails is None or "" in cue.before_tails:
+            anywhere_before |= bit
+        else:
+            for tail in cue.before_tails:
+                by_tail[tail] = by_tail.get(tail, 0) | bit
+    return _CueEdges(
+        by_head,
+        sorted({len(h) for h in by_head}),
+        anywhere_after,
+        by_tail,
+        sorted({len(t) for t in by_tail}),
+        anywhere_before,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _cue_list(mask: int, percent: bool, currency: bool) -> tuple[vocab.Cue, ...]:
+    return tuple(
+        cue
+        for index, cue in enumerate(vocab.cues())
+        if mask >> index & 1
+        and (cue.requires != "percent" or percent)
+        and (cue.requires != "currency" or currency)
+        and (cue.requires == "percent" or not percent)
+    )
+
+
 def _period(doc: Document, text: str, cand: _Candidate, s_start: int, s_end: int, section: Section | None):
     periods = find_periods(text, s_start, s_end)
     after = [p for p in periods if p.span[0] >= cand.end]
@@ -565,9 +691,15 @@ def _period(doc: Document, text: str, cand: _Candidate, s_start: int, s_end: int
     return None
 
 
+_ATTRIBUTIONS = [(regex, who, vocab.required_strings(regex)) for regex, who in vocab.attribution_cues()]
+
+
 def _reporter(text: str, cand: _Candidate, s_start: int, s_end: int) -> str | None:
     best: tuple[int, int, str] | None = None
-    for regex, who in vocab.attribution_cues():
+    words_before = vocab.lowered(text[s_start : cand.start])
+    for regex, who, needs in _ATTRIBUTIONS:
+        if _lacks(words_before, needs):
+            continue
         for match in regex.finditer(text, s_start, cand.start):
             key = (match.end(), len(match.group(0)), who)
             if best is None or key[:2] > best[:2]:
@@ -576,8 +708,9 @@ def _reporter(text: str, cand: _Candidate, s_start: int, s_end: int) -> str | No
         return best[2]
     clause_end = re.search(r"[,;]", text[cand.evidence_end : s_end])
     stop = cand.evidence_end + clause_end.start() if clause_end else s_end
-    for regex, who in vocab.attribution_cues():
-        if regex.search(text, cand.evidence_end, stop):
+    words_after = vocab.lowered(text[cand.evidence_end : stop])
+    for regex, who, needs in _ATTRIBUTIONS:
+        if not _lacks(words_after, needs) and regex.search(text, cand.evidence_end, stop):
             return who
     return None
 

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from re import _parser as regex_parser
 
 import pandas as pd
 
@@ -20,8 +21,9 @@ from torture_stats.errors import VocabularyError
 
 #: placeholder in cue patterns for up to three modifier words before a noun
 MODIFIER_SLOT = "~"
-# modifier words: letters only, and never a conjunction, so a cue cannot reach across "54 doctors and 35 nurses"
-_MODIFIER_REGEX = r"(?P<mod>(?:(?!(?:and|or|but)\b)[A-Za-z’'-]+ ){0,3}?)"
+#: a modifier word: letters only, and never a conjunction, so a cue cannot reach across "54 doctors and 35 nurses"
+MODIFIER_WORD = r"(?:(?!(?:and|or|but)\b)[A-Za-z’'-]+ )"
+_MODIFIER_REGEX = rf"(?P<mod>{MODIFIER_WORD}{{0,3}}?)"
 _GAP = re.compile(r"<gap(\d)>")
 
 
@@ -104,6 +106,14 @@ class Cue:
     after: re.Pattern[str] | None
     requires: str | None
     weight: int
+    #: the first characters (see ``_edges``) of the words after the modifier slot (None: not known, or ``after`` does
+    #: not start with the slot)
+    after_heads: frozenset[str] | None = None
+    #: the last characters of the ``before`` words (None: not known)
+    before_tails: frozenset[str] | None = None
+    #: :func:`required_strings` of ``before`` and ``after``
+    before_needs: frozenset[str] | None = None
+    after_needs: frozenset[str] | None = None
 
 
 @cache
@@ -122,16 +132,154 @@ def cues() -> tuple[Cue, ...]:
         before = _expand_gaps(row["before"])
         after = _expand_gaps(row["after"])
         weight = len(re.sub(r"\(\?:|[()?|\\\[\]*+~]|<gap\d>", "", row["before"] + row["after"]))
+        before_pattern = re.compile(f"(?:{before})$", re.I) if before else None
+        after_pattern = re.compile(_after_source(after, _MODIFIER_REGEX), re.I) if after else None
         compiled.append(
             Cue(
                 measure=row["measure"],
-                before=re.compile(f"(?:{before})$", re.I) if before else None,
-                after=re.compile(_after_source(after, _MODIFIER_REGEX), re.I) if after else None,
+                before=before_pattern,
+                after=after_pattern,
                 requires=row["requires"] or None,
                 weight=weight,
+                after_heads=_edges(after[1:]) if after.startswith(MODIFIER_SLOT) else None,
+                before_tails=_edges(before, at_end=True) if before else None,
+                before_needs=required_strings(before_pattern) if before_pattern else None,
+                after_needs=required_strings(after_pattern) if after_pattern else None,
             )
         )
     return tuple(compiled)
+
+
+#: how many characters of a cue's words ``Cue.after_heads`` and ``Cue.before_tails`` hold
+EDGE_LENGTH = 4
+#: more edges than this are not worth listing: the cue is then tried everywhere
+_MAX_EDGES = 500
+
+
+def _edges(source: str, at_end: bool = False) -> frozenset[str] | None:
+    """The first (or last) ``EDGE_LENGTH`` characters (all, where shorter) of the matches of *source* with re.I.
+
+    In lower case, and standing for the ASCII characters re.I matches to them: where the ``EDGE_LENGTH``
+    characters of a text after (or before) a place are ASCII, a match can only start (or end) there if their
+    lower case begins (or ends) with an edge. None where the parsed pattern holds something not followed here
+    (a class such as ``\\w``) or has too many edges. Assertions count as empty, which can only add edges.
+    """
+    return _edges_of(regex_parser.parse(source, re.I), at_end)
+
+
+def _edges_of(items, at_end: bool) -> frozenset[str] | None:
+    edges = {""}
+    for op, arg in reversed(items) if at_end else items:
+        if all(len(edge) >= EDGE_LENGTH for edge in edges):
+            break
+        item_edges = _item_edges(op, arg, at_end)
+        if item_edges is None:
+            return None
+        edges = _joined(edges, item_edges, at_end)
+        if len(edges) > _MAX_EDGES:
+            return None
+    return frozenset(edges)
+
+
+def _joined(edges, item_edges, at_end: bool) -> set[str]:
+    """The edges of what has *edges*, extended on its open side by what has *item_edges*."""
+    if at_end:
+        return {
+            edge if len(edge) >= EDGE_LENGTH else (item + edge)[-EDGE_LENGTH:] for edge in edges for item in item_edges
+        }
+    return {edge if len(edge) >= EDGE_LENGTH else (edge + item)[:EDGE_LENGTH] for edge in edges for item in item_edges}
+
+
+def _item_edges(op, arg, at_end: bool) -> frozenset[str] | None:
+    if op is regex_parser.LITERAL:
+        return _case_variants(chr(arg))
+    if op is regex_parser.IN:
+        chars: set[str] = set()
+        for kind, value in arg:
+            if kind is regex_parser.LITERAL:
+                chars.add(chr(value))
+            elif kind is regex_parser.RANGE and value[1] - value[0] < 128:
+                chars.update(map(chr, range(value[0], value[1] + 1)))
+            else:  # a negated class or a category (\\w, \\s …)
+                return None
+        return frozenset().union(*map(_case_variants, chars))
+    if op is regex_parser.BRANCH:
+        branches = [_edges_of(branch, at_end) for branch in arg[1]]
+        return None if any(branch is None for branch in branches) else frozenset().union(*branches)
+    if op is regex_parser.SUBPATTERN:
+        return _edges_of(arg[-1], at_end)
+    if op in (regex_parser.MAX_REPEAT, regex_parser.MIN_REPEAT, regex_parser.POSSESSIVE_REPEAT):
+        least, most, body = arg
+        body_edges = _edges_of(body, at_end)
+        if body_edges is None:
+            return None
+        repeated = {""}  # the edges of `count` repetitions
+        edges = {""} if least == 0 else set()
+        for count in range(1, min(most, EDGE_LENGTH) + 1):
+            repeated = _joined(repeated, body_edges, at_end)
+            if count >= min(least, EDGE_LENGTH):
+                edges |= repeated
+        return frozenset(edges)
+    if op in (regex_parser.AT, regex_parser.ASSERT, regex_parser.ASSERT_NOT):
+        return frozenset({""})
+    return None
+
+
+@cache
+def _case_variants(char: str) -> frozenset[str]:
+    """The lower-case ASCII characters re.I matches to *char*, and *char* itself if it is not ASCII."""
+    pattern = re.compile(re.escape(char), re.I)
+    variants = {ascii_char.lower() for ascii_char in map(chr, range(128)) if pattern.fullmatch(ascii_char)}
+    return frozenset(variants if char.isascii() else {*variants, char})
+
+
+def required_strings(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Lower-case ASCII strings one of which every match of *pattern* contains; None if none are known.
+
+    A match holds one of them in some case. Where no character of a text is one that re.I matches to a
+    different ASCII letter (see :func:`lowered`), the lower-cased text then holds it as given here.
+    """
+    found = _required_of(regex_parser.parse(pattern.pattern, pattern.flags))
+    return None if found is None else frozenset(string.lower() for string in found)
+
+
+#: characters other than ASCII that re.I matches to ASCII letters (the Kelvin sign, long s, dotted and dotless i)
+_ASCII_LOOKALIKE = re.compile(r"[^\x00-\x7f](?<=(?i:[a-z]))")
+
+
+def lowered(text: str) -> str | None:
+    """*text* lower-cased, to look for :func:`required_strings` in; None where they may be missed in it."""
+    if text.isascii() or _ASCII_LOOKALIKE.search(text) is None:
+        return text.lower()
+    return None
+
+
+def _required_of(items) -> set[str] | None:
+    """The most telling set of strings one of which every match of a sequence of parsed regex items contains."""
+    choices: list[set[str]] = []
+    run = ""
+    for op, arg in items:
+        if op is regex_parser.LITERAL:
+            run += chr(arg)
+            continue
+        if run:
+            choices.append({run})
+            run = ""
+        if op is regex_parser.SUBPATTERN:
+            found = _required_of(arg[-1])
+        elif op is regex_parser.BRANCH:
+            branches = [_required_of(branch) for branch in arg[1]]
+            found = None if any(b is None for b in branches) else set().union(*branches)
+        elif op in (regex_parser.MAX_REPEAT, regex_parser.MIN_REPEAT, regex_parser.POSSESSIVE_REPEAT) and arg[0] > 0:
+            found = _required_of(arg[2])
+        else:
+            found = None
+        if found:
+            choices.append(found)
+    if run:
+        choices.append({run})
+    usable = [choice for choice in choices if all(string.isascii() for string in choice)]
+    return max(usable, key=lambda choice: (min(map(len, choice)), -len(choice)), default=None)
 
 
 def _after_source(after: str, modifier: str) -> str:
