@@ -211,3 +211,31 @@ def test_texts_that_lack_the_required_strings_of_a_pattern_hold_no_match(case):
     pattern, text = case
     if pattern.search(text):
         assert not _lacks(vocab.lowered(text), vocab.required_strings(pattern))
+
+
+_FIGURES_OF_THE_SEED = """
+import json, sys
+from torture_stats import vocab
+if sys.argv[1] == "without-parser":
+    vocab.regex_parser = None  # as where re._parser cannot be imported; before any cue is compiled
+from torture_stats.documents import read_document
+from torture_stats.extract import extract_records
+assert all(cue.after_heads is None for cue in vocab.cues()) == (sys.argv[1] == "without-parser")
+figures, residuals = extract_records(read_document(sys.argv[2]))
+print(json.dumps([figures, residuals], sort_keys=True, default=str))
+"""
+
+
+def test_extraction_without_the_private_regex_parser_finds_the_same_figures():
+    import subprocess
+    import sys
+
+    def figures(mode: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-c", _FIGURES_OF_THE_SEED, mode, str(SEED)], capture_output=True, text=True, check=True
+        )
+        return run.stdout
+
+    with_parser = figures("with-parser")
+    assert '"measure"' in with_parser
+    assert figures("without-parser") == with_parser

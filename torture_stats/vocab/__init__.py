@@ -13,11 +13,17 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from re import _parser as regex_parser
 
 import pandas as pd
 
 from torture_stats.errors import VocabularyError
+
+try:  # private to the standard library: without it, or if its shape changes, every cue is simply tried everywhere
+    from re import _parser as regex_parser
+except ImportError:
+    regex_parser = None
+#: what a change in ``re._parser`` could raise while a pattern is read
+_PARSER_CHANGED = (AttributeError, TypeError, ValueError, IndexError)
 
 #: placeholder in cue patterns for up to three modifier words before a noun
 MODIFIER_SLOT = "~"
@@ -164,7 +170,12 @@ def _edges(source: str, at_end: bool = False) -> frozenset[str] | None:
     lower case begins (or ends) with an edge. None where the parsed pattern holds something not followed here
     (a class such as ``\\w``) or has too many edges. Assertions count as empty, which can only add edges.
     """
-    return _edges_of(regex_parser.parse(source, re.I), at_end)
+    if regex_parser is None:
+        return None
+    try:
+        return _edges_of(regex_parser.parse(source, re.I), at_end)
+    except _PARSER_CHANGED:
+        return None
 
 
 def _edges_of(items, at_end: bool) -> frozenset[str] | None:
@@ -239,7 +250,12 @@ def required_strings(pattern: re.Pattern[str]) -> frozenset[str] | None:
     A match holds one of them in some case. Where no character of a text is one that re.I matches to a
     different ASCII letter (see :func:`lowered`), the lower-cased text then holds it as given here.
     """
-    found = _required_of(regex_parser.parse(pattern.pattern, pattern.flags))
+    if regex_parser is None:
+        return None
+    try:
+        found = _required_of(regex_parser.parse(pattern.pattern, pattern.flags))
+    except _PARSER_CHANGED:
+        return None
     return None if found is None else frozenset(string.lower() for string in found)
 
 
