@@ -23,7 +23,9 @@ from torture_stats.extract import (
     _SYMBOL_STARTS,
     NUMBER,
     _cues_to_try,
+    _ends_in_none_of,
     _lacks,
+    _last_word,
     _matches_from,
     _number_matches,
     parse_number,
@@ -211,6 +213,46 @@ def test_texts_that_lack_the_required_strings_of_a_pattern_hold_no_match(case):
     pattern, text = case
     if pattern.search(text):
         assert not _lacks(vocab.lowered(text), vocab.required_strings(pattern))
+
+
+ENDED_BY_SPACE = [
+    (context.before, vocab.tails_before_space(context.before))
+    for context in vocab.not_figure_contexts()
+    if context.before is not None and vocab.tails_before_space(context.before) is not None
+]
+TRAILING_SPACE = st.lists(st.sampled_from([" ", "\n", "\t", "\u00a0", "\u2003", "\x1c", "\x85"]), max_size=3).map(
+    "".join
+)
+DATE_BEFORE, ARTICLE_BEFORE = (
+    next(case for case in ENDED_BY_SPACE if word in case[0].pattern) for word in ("January", "articles")
+)
+
+
+@st.composite
+def windows_ending_in_a_match(draw):
+    """A pattern the extractor tests the last word for, and a text ending in one of its matches."""
+    pattern, tails = draw(st.sampled_from(ENDED_BY_SPACE))
+    match = draw(st.from_regex(pattern, fullmatch=False))
+    text = draw(FILLER) + draw(st.sampled_from(["", " "])) + match + draw(TRAILING_SPACE)
+    return pattern, tails, _with_lookalikes(text, draw)
+
+
+@settings(PROFILE, max_examples=3000)
+@given(
+    windows_ending_in_a_match()
+    | st.tuples(st.sampled_from(ENDED_BY_SPACE), FILLER, TRAILING_SPACE).map(lambda c: (*c[0], c[1] + c[2]))
+)
+@example((*DATE_BEFORE, "1 MAY\n"))
+@example((*ARTICLE_BEFORE, "arts. \x1c"))
+def test_texts_whose_last_word_ends_in_no_tail_of_a_pattern_hold_no_match(case):
+    pattern, tails, text = case
+    if pattern.search(text):
+        assert not _ends_in_none_of(_last_word(text), tails)
+
+
+def test_str_strip_takes_off_what_backslash_s_matches():
+    space = re.compile(r"\s")
+    assert all(bool(space.match(char)) == char.isspace() for char in map(chr, range(0x110000)))
 
 
 _FIGURES_OF_THE_SEED = """

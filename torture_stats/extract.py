@@ -428,9 +428,32 @@ def _has_cue_after(text: str, end: int) -> bool:
 
 
 _NOT_FIGURE_CONTEXTS = [
-    (context, vocab.required_strings(context.before) if context.before else None)
+    (
+        context,
+        vocab.required_strings(context.before) if context.before else None,
+        vocab.tails_before_space(context.before) if context.before else None,
+    )
     for context in vocab.not_figure_contexts()
 ]
+_NOT_FIGURE_TAIL_LENGTHS = sorted({len(tail) for _, _, tails in _NOT_FIGURE_CONTEXTS for tail in tails or ()})
+
+
+def _last_word(before: str) -> str | None:
+    """The last ``EDGE_LENGTH`` characters of *before* less its trailing white space, in lower case; None if they
+    are not all ASCII (re.I matches some other characters to ASCII letters)."""
+    end = before.rstrip()[-vocab.EDGE_LENGTH :]
+    return end.lower() if end.isascii() else None
+
+
+def _ends_in_none_of(last_word: str | None, tails: frozenset[str] | None) -> bool:
+    """True if a text whose :func:`_last_word` is *last_word* holds no match of a pattern with these
+    :func:`vocab.tails_before_space`."""
+    if last_word is None or tails is None:
+        return False
+    for length in _NOT_FIGURE_TAIL_LENGTHS:
+        if last_word[-length:] in tails:
+            return False
+    return True
 
 
 def _exclude_non_figures(text: str, candidates: list[_Candidate]) -> None:
@@ -442,8 +465,13 @@ def _exclude_non_figures(text: str, candidates: list[_Candidate]) -> None:
             cand.excluded = "year"
         else:
             words_before = vocab.lowered(before)
-            for context, needs in _NOT_FIGURE_CONTEXTS:
-                if context.before is not None and (_lacks(words_before, needs) or not context.before.search(before)):
+            last_word = _last_word(before)
+            for context, needs, tails in _NOT_FIGURE_CONTEXTS:
+                if context.before is not None and (
+                    _ends_in_none_of(last_word, tails)
+                    or _lacks(words_before, needs)
+                    or not context.before.search(before)
+                ):
                     continue
                 if context.after is not None and not context.after.match(after):
                     continue

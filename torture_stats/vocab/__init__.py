@@ -259,6 +259,32 @@ def required_strings(pattern: re.Pattern[str]) -> frozenset[str] | None:
     return None if found is None else frozenset(string.lower() for string in found)
 
 
+def tails_before_space(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """The tails (as :func:`_edges` gives them) of the matches of *pattern* less their trailing white space.
+
+    Only for a pattern that ends in ``\\s*$`` or ``\\s+$`` after something whose last character is never white
+    space: a match of it in a text then ends, before that white space, where ``text.rstrip()`` ends. None
+    otherwise.
+    """
+    if regex_parser is None:
+        return None
+    try:
+        items = list(regex_parser.parse(pattern.pattern, pattern.flags))
+        if len(items) < 2 or items[-1] != (regex_parser.AT, regex_parser.AT_END):
+            return None
+        op, arg = items[-2]
+        if op is not regex_parser.MAX_REPEAT or list(arg[2]) != [
+            (regex_parser.IN, [(regex_parser.CATEGORY, regex_parser.CATEGORY_SPACE)])
+        ]:
+            return None
+        tails = _edges_of(items[:-2], at_end=True)
+    except _PARSER_CHANGED:
+        return None
+    if tails is None or any(not tail or tail[-1].isspace() for tail in tails):
+        return None
+    return tails
+
+
 #: characters other than ASCII that re.I matches to ASCII letters (the Kelvin sign, long s, dotted and dotless i)
 _ASCII_LOOKALIKE = re.compile(r"[^\x00-\x7f](?<=(?i:[a-z]))")
 
