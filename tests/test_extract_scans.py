@@ -79,6 +79,14 @@ def test_number_matches_are_those_of_the_number_pattern(text):
     assert _spans(_number_matches(text)) == _spans(NUMBER.finditer(text))
 
 
+@settings(PROFILE, max_examples=3000)
+@given(texts.map(lambda text: text.encode("ascii", "ignore").decode("ascii")))
+@example("(5) One,two TWELVE\tthirty-one\n42%")
+@example("_5 a5 -5 .5 /5 ,5 :5 [5] @5")
+def test_number_matches_in_ascii_text_are_those_of_the_number_pattern(text):
+    assert _spans(_number_matches(text)) == _spans(NUMBER.finditer(text))
+
+
 CUE_WORDS = ["complaints", "were", "received", "of", "torture", "and", "criminal", "cases", "deaths", "in", "custody"]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -88,9 +89,28 @@ _NUMBER_START = re.compile(
 )
 
 
+#: the ASCII characters NUMBER's lookbehind lets through before a number
+_NUMBER_BOUNDARIES = "".join(char for char in map(chr, range(128)) if re.fullmatch(r"[^\w.,/\-]", char))
+#: ASCII text in lower case, with a space for each of those characters. In ASCII text re.I only pairs the cases
+#: of letters, so a NUMBER match starts after a space of the text so translated, at a digit or at the first three
+#: letters of a number word.
+_NUMBER_FOLD = str.maketrans(
+    string.ascii_uppercase + _NUMBER_BOUNDARIES, string.ascii_lowercase + " " * len(_NUMBER_BOUNDARIES)
+)
+#: a space and a literal first: the search moves from space to space in C and tries few letters at each
+_NUMBER_START_FOLDED = re.compile(
+    " (?:[0-9]|" + "|".join(sorted({re.escape(word[:3]) for word in vocab.NUMBER_WORDS})) + ")"
+)
+
+
 def _number_matches(text: str) -> Iterator[re.Match[str]]:
     """The matches of ``NUMBER.finditer(text)``."""
-    return _matches_from(NUMBER, text, itertools.chain((0,), (match.end() for match in _NUMBER_START.finditer(text))))
+    if text.isascii():
+        folded = text.translate(_NUMBER_FOLD)
+        starts = (match.start() + 1 for match in _NUMBER_START_FOLDED.finditer(folded))
+    else:
+        starts = (match.end() for match in _NUMBER_START.finditer(text))
+    return _matches_from(NUMBER, text, itertools.chain((0,), starts))
 
 
 def _matches_from(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
