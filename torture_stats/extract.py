@@ -92,14 +92,14 @@ _NUMBER_START = re.compile(
 #: the ASCII characters NUMBER's lookbehind lets through before a number
 _NUMBER_BOUNDARIES = "".join(char for char in map(chr, range(128)) if re.fullmatch(r"[^\w.,/\-]", char))
 #: ASCII text in lower case, with a space for each of those characters. In ASCII text re.I only pairs the cases
-#: of letters, so a NUMBER match starts after a space of the text so translated, at a digit or at the first three
-#: letters of a number word.
+#: of letters, so a NUMBER match starts after a space of the text so translated, at a digit or at the first four
+#: letters of a number word (all of a shorter one).
 _NUMBER_FOLD = str.maketrans(
     string.ascii_uppercase + _NUMBER_BOUNDARIES, string.ascii_lowercase + " " * len(_NUMBER_BOUNDARIES)
 )
 #: a space and a literal first: the search moves from space to space in C and tries few letters at each
 _NUMBER_START_FOLDED = re.compile(
-    " (?:[0-9]|" + "|".join(sorted({re.escape(word[:3]) for word in vocab.NUMBER_WORDS})) + ")"
+    " (?:[0-9]|" + "|".join(sorted({re.escape(word[:4]) for word in vocab.NUMBER_WORDS})) + ")"
 )
 
 
