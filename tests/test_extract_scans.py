@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from torture_stats import vocab
 from torture_stats.extract import (
+    _ANY_NOT_FIGURE_AFTER,
     _SYMBOL_STARTS,
     NUMBER,
     _cues_to_try,
@@ -256,6 +257,25 @@ def test_texts_whose_last_word_ends_in_no_tail_of_a_pattern_hold_no_match(case):
     pattern, tails, text = case
     if pattern.search(text):
         assert not _ends_in_none_of(_last_word(text), tails)
+
+
+AFTERS = [context.after for context in vocab.not_figure_contexts() if context.after is not None]
+
+
+@st.composite
+def texts_after_a_number(draw):
+    """Text after a number: often a match of a not-figure context's ``after`` pattern, cut or followed by more."""
+    text = draw(st.from_regex(draw(st.sampled_from(AFTERS)), fullmatch=True)) if draw(st.booleans()) else ""
+    text = text[: draw(st.integers(0, len(text)))] if draw(st.booleans()) else text
+    return _with_lookalikes(text + draw(st.sampled_from(["", " ", "\n"])) + draw(FILLER), draw)
+
+
+@settings(PROFILE, max_examples=3000)
+@given(texts_after_a_number())
+@example(" May")
+@example("th")
+def test_one_pattern_matches_after_a_number_where_some_not_figure_context_does(text):
+    assert (_ANY_NOT_FIGURE_AFTER.match(text) is not None) == any(after.match(text) for after in AFTERS)
 
 
 def test_str_strip_takes_off_what_backslash_s_matches():

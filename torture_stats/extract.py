@@ -455,6 +455,11 @@ _NOT_FIGURE_CONTEXTS = [
     )
     for context in vocab.not_figure_contexts()
 ]
+#: matches where the ``after`` pattern of some not-figure context matches: one search turns most numbers away
+_ANY_NOT_FIGURE_AFTER = re.compile(
+    "|".join(f"(?:{context.after.pattern})" for context in vocab.not_figure_contexts() if context.after) or "(?!)",
+    re.I,
+)
 _NOT_FIGURE_TAIL_LENGTHS = sorted({len(tail) for _, _, tails in _NOT_FIGURE_CONTEXTS for tail in tails or ()})
 
 
@@ -486,6 +491,7 @@ def _exclude_non_figures(text: str, candidates: list[_Candidate]) -> None:
         else:
             words_before = vocab.lowered(before)
             last_word = _last_word(before)
+            after_may_match = _ANY_NOT_FIGURE_AFTER.match(after) is not None
             for context, needs, tails in _NOT_FIGURE_CONTEXTS:
                 if context.before is not None and (
                     _ends_in_none_of(last_word, tails)
@@ -493,7 +499,7 @@ def _exclude_non_figures(text: str, candidates: list[_Candidate]) -> None:
                     or not context.before.search(before)
                 ):
                     continue
-                if context.after is not None and not context.after.match(after):
+                if context.after is not None and not (after_may_match and context.after.match(after)):
                     continue
                 cand.excluded = context.reason
                 break
