@@ -21,8 +21,10 @@ from hypothesis import strategies as st
 from torture_stats import vocab
 from torture_stats.extract import (
     _ANY_NOT_FIGURE_AFTER,
+    _PERIOD_ALTERNATIVES,
     _SYMBOL_STARTS,
     NUMBER,
+    PERIOD,
     _cues_to_try,
     _ends_in_none_of,
     _lacks,
@@ -86,6 +88,23 @@ def test_number_matches_are_those_of_the_number_pattern(text):
 @example("_5 a5 -5 .5 /5 ,5 :5 [5] @5")
 def test_number_matches_in_ascii_text_are_those_of_the_number_pattern(text):
     assert _spans(_number_matches(text)) == _spans(NUMBER.finditer(text))
+
+
+PERIOD_PIECES = [
+    *"from between since as of at the end by close early late mid- mid first second half beginning start to and until"
+    .split(),
+    *vocab.MONTHS,
+    *(month.upper() for month in vocab.MONTHS),
+    "2019", "1998", "20", "19", "2021", "12", "٢٠١٩", "٣", "-", "–", " ", "\n", "ſince", "Sınce", "FROM", "İ", "ſ",
+]  # fmt: skip
+
+
+@settings(PROFILE, max_examples=3000)
+@given(st.lists(st.sampled_from(PERIOD_PIECES) | st.text(max_size=3), max_size=14).map(" ".join))
+@example("ſince 2019, between May 2018 and December 2020; 2015-2017")
+@example("on ٣ May 2019")
+def test_period_matches_are_those_of_the_period_alternatives(text):
+    assert _spans(PERIOD.finditer(text)) == _spans(re.compile(_PERIOD_ALTERNATIVES, re.I).finditer(text))
 
 
 CUE_WORDS = ["complaints", "were", "received", "of", "torture", "and", "criminal", "cases", "deaths", "in", "custody"]

@@ -180,15 +180,19 @@ _FUZZ = r"(?:(?P<{0}>early|late|mid-?|the (?:first|second) half of|the end of|th
 _MONTH_WORD = (
     r"(?:(?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+)?"
 )
-PERIOD = re.compile(
+_PERIOD_ALTERNATIVES = (
     rf"\b(?:from|between)\s+{_FUZZ.format('f1')}{_MONTH_WORD}(?P<a>{_Y})\s+(?:to|and|until|through|till)\s+"
     rf"{_FUZZ.format('f2')}{_MONTH_WORD}(?P<b>{_Y})\b"
     rf"|\b(?P<c>{_Y})\s*(?:–|-|to|and)\s*(?P<d>{_Y})\b"
     rf"|\bsince\s+{_FUZZ.format('f3')}{_MONTH_WORD}(?P<e>{_Y})\b"
     rf"|\b(?:as of|as at|at the end of|by the end of|at the close of)\s+{_MONTH_WORD}(?P<g>{_Y})\b"
-    rf"|\b{_FUZZ.format('f4')}{_MONTH_WORD}(?P<h>{_Y})\b",
-    re.I,
+    rf"|\b{_FUZZ.format('f4')}{_MONTH_WORD}(?P<h>{_Y})\b"
 )
+#: the first characters of the alternatives: from, between, since, as, at, by, the words of _FUZZ (early, late,
+#: mid, the), the months and digits. The lookahead changes no match (under re.I it lets through what the
+#: alternatives' first letters do) but turns most places away before five alternatives are tried.
+_PERIOD_FIRST = r"\dfbsaelmtjnod"
+PERIOD = re.compile(rf"(?=[{_PERIOD_FIRST}])(?:{_PERIOD_ALTERNATIVES})", re.I)
 
 
 @dataclass(frozen=True)
