@@ -464,6 +464,8 @@ _ANY_NOT_FIGURE_AFTER = re.compile(
     "|".join(f"(?:{context.after.pattern})" for context in vocab.not_figure_contexts() if context.after) or "(?!)",
     re.I,
 )
+#: the contexts that can match where no ``after`` pattern does
+_NOT_FIGURE_CONTEXTS_BEFORE_ONLY = [entry for entry in _NOT_FIGURE_CONTEXTS if entry[0].after is None]
 _NOT_FIGURE_TAIL_LENGTHS = sorted({len(tail) for _, _, tails in _NOT_FIGURE_CONTEXTS for tail in tails or ()})
 
 
@@ -496,14 +498,15 @@ def _exclude_non_figures(text: str, candidates: list[_Candidate]) -> None:
             words_before = vocab.lowered(before)
             last_word = _last_word(before)
             after_may_match = _ANY_NOT_FIGURE_AFTER.match(after) is not None
-            for context, needs, tails in _NOT_FIGURE_CONTEXTS:
+            contexts = _NOT_FIGURE_CONTEXTS if after_may_match else _NOT_FIGURE_CONTEXTS_BEFORE_ONLY
+            for context, needs, tails in contexts:
                 if context.before is not None and (
                     _ends_in_none_of(last_word, tails)
                     or _lacks(words_before, needs)
                     or not context.before.search(before)
                 ):
                     continue
-                if context.after is not None and not (after_may_match and context.after.match(after)):
+                if context.after is not None and not context.after.match(after):
                     continue
                 cand.excluded = context.reason
                 break
