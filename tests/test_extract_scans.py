@@ -244,9 +244,9 @@ def test_texts_that_lack_the_required_strings_of_a_pattern_hold_no_match(case):
 
 
 ENDED_BY_SPACE = [
-    (context.before, vocab.tails_before_space(context.before))
-    for context in vocab.not_figure_contexts()
-    if context.before is not None and vocab.tails_before_space(context.before) is not None
+    (pattern, vocab.tails_before_space(pattern))
+    for pattern in [vocab.bound_words(), *(context.before for context in vocab.not_figure_contexts())]
+    if pattern is not None and vocab.tails_before_space(pattern) is not None
 ]
 TRAILING_SPACE = st.lists(st.sampled_from([" ", "\n", "\t", "\u00a0", "\u2003", "\x1c", "\x85"]), max_size=3).map(
     "".join

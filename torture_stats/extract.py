@@ -466,7 +466,6 @@ _ANY_NOT_FIGURE_AFTER = re.compile(
 )
 #: the contexts that can match where no ``after`` pattern does
 _NOT_FIGURE_CONTEXTS_BEFORE_ONLY = [entry for entry in _NOT_FIGURE_CONTEXTS if entry[0].after is None]
-_NOT_FIGURE_TAIL_LENGTHS = sorted({len(tail) for _, _, tails in _NOT_FIGURE_CONTEXTS for tail in tails or ()})
 
 
 def _last_word(before: str) -> str | None:
@@ -481,7 +480,7 @@ def _ends_in_none_of(last_word: str | None, tails: frozenset[str] | None) -> boo
     :func:`vocab.tails_before_space`."""
     if last_word is None or tails is None:
         return False
-    for length in _NOT_FIGURE_TAIL_LENGTHS:
+    for length in range(1, vocab.EDGE_LENGTH + 1):
         if last_word[-length:] in tails:
             return False
     return True
@@ -520,14 +519,18 @@ def _exclude_non_figures(text: str, candidates: list[_Candidate]) -> None:
         previous = cand
 
 
+_BOUND_TAILS = vocab.tails_before_space(vocab.bound_words())
+
+
 def _classify(
     text: str, cand: _Candidate, s_start: int, s_end: int, previous: _Candidate | None, iso3: str | None
 ) -> None:
     before_text = text[s_start : cand.start]
-    bound_match = vocab.bound_words().search(before_text[-40:])
+    window = before_text[-40:]
+    bound_match = None if _ends_in_none_of(_last_word(window), _BOUND_TAILS) else vocab.bound_words().search(window)
     if bound_match:
         cand.bound = vocab.bound_of_phrase()[bound_match.group("bound").lower()]
-        lead = cand.start - (len(before_text[-40:]) - bound_match.start())
+        lead = cand.start - (len(window) - bound_match.start())
     else:
         lead = cand.start
     currency = _CURRENCY_BEFORE.search(text[max(s_start, lead - _CURRENCY_BEFORE_REACH) : lead])
