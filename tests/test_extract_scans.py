@@ -161,6 +161,7 @@ SYMBOL_PIECES += [" ", "\n", "x", "aC", "/C", "_E", "É", "Committee"]
 @settings(PROFILE, max_examples=2000)
 @given(st.lists(st.sampled_from(SYMBOL_PIECES), max_size=15).map("".join))
 @example("CAT/C/KAZ/CO/4 and E/C.12/GC/20")
+@example("CEDAW /C/ARG/7, C\nAT/OP /ARG/1 and CCPR /C/1")
 def test_symbol_matches_start_where_the_extractor_looks_for_them(text):
     starts = sorted(match.start() for pattern in _SYMBOL_STARTS for match in pattern.finditer(text))
     found = [match.span() for match in _matches_from(SYMBOL_IN_TEXT, text, starts)]

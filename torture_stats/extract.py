@@ -405,8 +405,9 @@ def _refers_back(text: str, cand: _Candidate, s_start: int, earlier: list[dict],
 
 
 #: where a match of ``symbols.SYMBOL_IN_TEXT`` can start: at the C or E of a treaty body (CAT, CCPR … E/C.12)
-#: after no word character or slash. A literal first lets the search skip to each C or E in C.
-_SYMBOL_STARTS = (re.compile(r"C(?<![\w/]C)"), re.compile(r"E(?<![\w/]E)"))
+#: after no word character or slash, with the slash after the body at most six characters on ("CEDAW /"). A
+#: literal first lets the search skip to each C or E in C; the lookahead turns away "Committee" and the like.
+_SYMBOL_STARTS = (re.compile(r"C(?<![\w/]C)(?=(?s:.){0,5}/)"), re.compile(r"E(?<![\w/]E)(?=/)"))
 
 
 def _masked_spans(text: str) -> list[tuple[int, int]]:
