@@ -85,3 +85,38 @@ def test_symbol_key_keeps_every_symbol_a_text_names(case):
     symbol, text = case
     if symbol in documents.symbols.normalise_symbol(text) or symbol in text:
         assert documents._symbol_key(symbol) in documents._symbol_key(text)
+
+
+def reply_date_from_every_sentence(head, reply):
+    """The reply date read by trying every sentence of *head*."""
+    sentences = [head[a:b] for a, b in documents.sentence_bounds(head, [])]
+    if reply is not None:
+        for sentence in sentences:
+            if reply.text in documents.symbols.normalise_symbol(sentence) or reply.text in sentence:
+                date = documents.parse_date(sentence)
+                if date:
+                    return date
+    for sentence in sentences:
+        if documents._REPLY_WORDS.search(sentence) and not documents._RAPPORTEUR_WROTE.search(sentence):
+            date = documents.parse_date(sentence)
+            if date:
+                return date
+    return None
+
+
+REPLY_PIECES = [
+    " ", "  ", "\n", "\t", "\x1c", "\u00a0", ". ", "; ", "para. ", "x", "É", "Reply", "replies", "xreply", "RESPONSE",
+    "note verbale", "follow-up information", "The Rapporteur wrote", "letter of", "12 May 2021", "3 June 2022 ",
+    "CAT/C/KAZ/CO/4/Add.1", "cat.c.kaz.co.4.add.1", "C AT/C/KAZ/ CO/4/Add. 1", "CAT/C/KAZ/CO/4", "(", ")", "A", "On ",
+    "CAT/C/KAZ/CO/4/Add.\t1", "CAT/C/KAZ\x1c/CO/4/Add.1", "CAT/C/\x0bKAZ/CO/4", "CAT/C/KAZ/CO/4/Add.\u20031",
+]  # fmt: skip
+
+
+@PROFILE
+@given(
+    st.lists(st.sampled_from(REPLY_PIECES), max_size=40).map("".join),
+    st.sampled_from([None, "CAT/C/KAZ/CO/4/Add.1", "CAT/C/KAZ/CO/4"]),
+)
+def test_reply_date_is_read_from_the_sentences_that_can_hold_it(head, symbol):
+    reply = documents.symbols.parse_symbol(symbol) if symbol else None
+    assert documents._reply_date(head, reply) == reply_date_from_every_sentence(head, reply)
