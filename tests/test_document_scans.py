@@ -120,3 +120,31 @@ REPLY_PIECES = [
 def test_reply_date_is_read_from_the_sentences_that_can_hold_it(head, symbol):
     reply = documents.symbols.parse_symbol(symbol) if symbol else None
     assert documents._reply_date(head, reply) == reply_date_from_every_sentence(head, reply)
+
+
+HEAD_WORDS = [
+    "x", "é", "ſ", "K", "İ", "ı", "123", "101ST", "and", "to", "combined", "fourth", "Second", "initial", "INITIAL",
+    "inıtial", "periodic", "Periodic", "perıodic", "report", "reports", "12", "3", "1234", "st", "th", "12th", "21ST",
+    "session", "SESSION", "seſſion", "sessions", "initial report", "fourth periodic report", "12th session",
+    "combined second and third periodic", "21st\n session", "x.5th session", "123rd  session", "101st session",
+]  # fmt: skip
+HEAD_GAPS = [" ", " ", "  ", "\n", "\u2003", "", ". ", ", ", "(", "’", "/"]
+heads = st.lists(st.tuples(st.sampled_from(HEAD_WORDS), st.sampled_from(HEAD_GAPS)).map("".join), max_size=20).map(
+    "".join
+)
+
+
+@PROFILE
+@given(heads)
+def test_report_search_starts_before_every_report(head):
+    start = documents._report_search_start(head)
+    assert spans(documents._REPORT.finditer(head, start)) == spans(documents._REPORT.finditer(head))
+
+
+@PROFILE
+@given(heads)
+def test_session_search_starts_before_the_first_session(head):
+    start = documents._session_search_start(head)
+    assert spans(filter(None, [documents._SESSION.search(head, start)])) == spans(
+        filter(None, [documents._SESSION.search(head)])
+    )

@@ -625,7 +625,7 @@ def describe(text: str, sections: list[Section]) -> dict:
     reply = next((s for s in found if s.kind == "followup_reply"), None)
     cycle = _cycle(head)
     iso3 = _state(head, co)
-    session = _SESSION.search(head)
+    session = _SESSION.search(head, _session_search_start(head))
     session_dates = _SESSION_DATES.search(head, session.end(), session.end() + 160) if session else None
     start, end = _session_dates(session_dates) if session_dates else (None, None)
     return {
@@ -748,8 +748,54 @@ def _symbol_key(text: str) -> str:
     return "".join(text.split()).upper().replace(".", "/")
 
 
+#: the only characters re.I matches to an ASCII letter other than those str.lower() turns into it one for one
+_CASE_ODDITIES = "ſKİı"
+#: characters that are neither word characters nor white space
+_NOT_WORD_OR_SPACE = ".,;:()/\"'’"
+
+
+def _lower_for_search(text: str) -> str | None:
+    """*text* in lower case, where an ASCII word occurs exactly where re.I finds it in *text*; None if none such."""
+    if text.isascii() or not any(odd in text for odd in _CASE_ODDITIES):
+        return text.lower()
+    return None
+
+
+def _report_search_start(head: str) -> int:
+    """An offset before which no match of ``_REPORT`` starts.
+
+    A match opens with "initial", or runs from its start to "periodic" over word characters and white space only.
+    """
+    lower = _lower_for_search(head)
+    if lower is None:
+        return 0
+    starts = []
+    if (initial := lower.find("initial")) >= 0:
+        starts.append(initial)
+    if (periodic := lower.find("periodic")) >= 0:
+        starts.append(1 + max(head.rfind(stop, 0, periodic) for stop in _NOT_WORD_OR_SPACE))
+    return min(starts, default=len(head))
+
+
+def _session_search_start(head: str) -> int:
+    """An offset before which no match of ``_SESSION`` starts.
+
+    A match ends with "session" after at most five characters and white space; a later "session" cannot lie in
+    those characters, so the first "session" bounds the first match.
+    """
+    lower = _lower_for_search(head)
+    if lower is None:
+        return 0
+    word = lower.find("session")
+    if word < 0:
+        return len(head)
+    while word > 0 and head[word - 1].isspace():
+        word -= 1
+    return max(0, word - 5)
+
+
 def _cycle(head: str) -> int | None:
-    for match in _REPORT.finditer(head):
+    for match in _REPORT.finditer(head, _report_search_start(head)):
         if match["initial"]:
             return 1
         numbers = [vocab.ORDINAL_WORDS.get((w or "").lower()) for w in (match["first"], match["second"])]
