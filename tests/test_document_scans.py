@@ -32,7 +32,8 @@ PIECES = [
     "C", "E", "CE", "xCAT/C/1", "1/CAT/C/2", "CMW/C/", "CAT/C/SR.12", "(CAT/C/GBR/CO/6/Add.1).",
     # whole matches, to be cut and overlapped by the pieces around them
     "\nH.E. Mr X\n", "Email: x\n", '\n72" session', "3’’ periodic", "word-\n  next", "x-\f\nyz", "\n Grade: C2\n",
-    "\n12. Text", "\nLiberty (para. 7)\n", "\nAccept, Sir,\nfoo", "\nH.E. Ms Y\nRoad\nE-mail: y", "\n- 4 -\n",
+    "\n12. Text", "\n123.  Text", "\n 7.\t\tx",
+    "\nLiberty (para. 7)\n", "\nAccept, Sir,\nfoo", "\nH.E. Ms Y\nRoad\nE-mail: y", "\n- 4 -\n",
     "\nPage 3\n", " 20222026 ", "(19992003)", "paragraphs 9 (), 17 and 25", "paras. 12-14",
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
@@ -54,6 +55,15 @@ def test_scans_found():
 def test_scan_finds_what_its_regex_finds(name, text):
     scan = SCANS[name]
     assert spans(scan.finditer(text)) == spans(scan.regex.finditer(text))
+
+
+@pytest.mark.parametrize("name", ["_GRADE_LINES", "_NUMBERED_PARAGRAPHS"])
+@PROFILE
+@given(text=texts)
+def test_line_scan_at_shared_line_starts_finds_what_its_regex_finds(name, text):
+    scan = SCANS[name]
+    line_starts = documents._grade_or_number_line_starts(text)
+    assert spans(scan.finditer_at(text, line_starts)) == spans(scan.regex.finditer(text))
 
 
 @PROFILE

@@ -220,8 +220,9 @@ def document_from_text(text: str, *, sha256: str, source: str, page_starts: tupl
     repaired = repair_ocr(MappedText.identity(text))
     headings = list(_find_headings(repaired.text))
     clean = fold_whitespace(repaired)
-    grade_lines = tuple(_line_spans(_GRADE_LINES, "grade", repaired, clean))
-    paragraph_numbers = tuple(_line_spans(_NUMBERED_PARAGRAPHS, "number", repaired, clean))
+    line_starts = _grade_or_number_line_starts(repaired.text)
+    grade_lines = tuple(_line_spans(_GRADE_LINES, "grade", repaired, clean, line_starts))
+    paragraph_numbers = tuple(_line_spans(_NUMBERED_PARAGRAPHS, "number", repaired, clean, line_starts))
     sections = _sections(headings, repaired, clean)
     try:
         meta = describe(clean.text, sections)
@@ -280,6 +281,14 @@ class _Prefiltered:
             if match is None:
                 pos = start + 1
             else:
+                yield match
+                pos = match.end()
+
+    def finditer_at(self, text: str, candidates: Iterable[int]) -> Iterator[re.Match[str]]:
+        """The matches of ``finditer``, tried only at *candidates*: ascending offsets that hold every match start."""
+        pos = 0
+        for start in candidates:
+            if start >= pos and (match := self.regex.match(text, start)) is not None:
                 yield match
                 pos = match.end()
 
@@ -343,13 +352,20 @@ _SYMBOLS = _Prefiltered(symbols.SYMBOL_IN_TEXT, next_candidate=_symbol_candidate
 
 _GRADE_LINE = re.compile(r"^[ \t]*(?:Grade:?[ \t]*)?(?P<grade>A|B1|B2|B|C1|C2|C|D1|D2|D|E)[ \t]*$", re.M)
 _NUMBERED_PARAGRAPH = re.compile(r"^[ \t]*(?P<number>\d{1,3})\.(?=[ \t]+\S)", re.M)
-_GRADE_LINES = _line_pattern(_GRADE_LINE)
-_NUMBERED_PARAGRAPHS = _line_pattern(_NUMBERED_PARAGRAPH)
+#: a line break before a line where a grade line or a numbered paragraph may start: one scan serves both
+_GRADE_OR_NUMBER_LINE = re.compile(r"\n(?=[ \t]*(?:Grade|[A-E][12]?[ \t]*$|\d{1,3}\.[ \t]+\S))", re.M)
+_GRADE_LINES = _Prefiltered(_GRADE_LINE, next_candidate=_line_after(_GRADE_OR_NUMBER_LINE))
+_NUMBERED_PARAGRAPHS = _Prefiltered(_NUMBERED_PARAGRAPH, next_candidate=_line_after(_GRADE_OR_NUMBER_LINE))
 
 
-def _line_spans(regex: _Prefiltered, group: str, repaired: MappedText, clean: MappedText):
-    """Clean-text spans of a group matched line by line in the repaired (unfolded) text."""
-    for match in regex.finditer(repaired.text):
+def _grade_or_number_line_starts(text: str) -> list[int]:
+    """Offset 0 and every line start where a grade line or a numbered paragraph may start."""
+    return [0, *(match.end() for match in _GRADE_OR_NUMBER_LINE.finditer(text))]
+
+
+def _line_spans(regex: _Prefiltered, group: str, repaired: MappedText, clean: MappedText, line_starts: list[int]):
+    """Clean-text spans of a group matched, at *line_starts* only, in the repaired (unfolded) text."""
+    for match in regex.finditer_at(repaired.text, line_starts):
         start, end = repaired.raw_span(*match.span(group))
         yield clean.clean_offset(start), clean.clean_offset(end - 1) + 1
 
