@@ -712,7 +712,7 @@ def _reply_date(head: str, reply: symbols.Symbol | None) -> str | None:
             sentence = head[a:b]
             if key not in _symbol_key(sentence):
                 continue  # cannot name the symbol, normalised or not: a cheap test spares normalising it
-            if reply.text in symbols.normalise_symbol(sentence) or reply.text in sentence:
+            if reply.text in sentence or reply.text in symbols.normalise_symbol(sentence):  # the cheap test first
                 date = parse_date(sentence)
                 if date:
                     return date
