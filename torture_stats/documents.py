@@ -526,8 +526,11 @@ def _find_headings(text: str) -> Iterator[tuple[int, int, str, str]]:
 
 def _sections(headings, repaired: MappedText, clean: MappedText) -> list[Section]:
     sections = []
-    starts = clean.clean_offsets(repaired.origin[[h[0] for h in headings]])
-    ends = clean.clean_offsets(repaired.origin[[h[1] - 1 for h in headings]] + 1)
+    count = len(headings)
+    raw = repaired.origin[[h[0] for h in headings] + [h[1] - 1 for h in headings]]
+    raw[count:] += 1  # a heading ends just after its last character
+    offsets = clean.clean_offsets(raw)
+    starts, ends = offsets[:count], offsets[count:]
     for i, (_, _, topic, ref) in enumerate(headings):
         body_end = starts[i + 1] if i + 1 < len(headings) else len(clean.text)
         sections.append(
