@@ -32,7 +32,8 @@ PIECES = [
     "C", "E", "CE", "xCAT/C/1", "1/CAT/C/2", "CMW/C/", "CAT/C/SR.12", "(CAT/C/GBR/CO/6/Add.1).",
     # whole matches, to be cut and overlapped by the pieces around them
     "\nH.E. Mr X\n", "Email: x\n", '\n72" session', "3’’ periodic", "word-\n  next", "x-\f\nyz", "\n Grade: C2\n",
-    "\n12. Text", "\nLiberty (para. 7)\n", "\nAccept, Sir,\nfoo", "\nH.E. Ms Y\nRoad\nE-mail: y", "\n- 4 -\n",
+    "\n12. Text", "\n123.  Text", "\n 7.\t\tx",
+    "\nLiberty (para. 7)\n", "\nAccept, Sir,\nfoo", "\nH.E. Ms Y\nRoad\nE-mail: y", "\n- 4 -\n",
     "\nPage 3\n", " 20222026 ", "(19992003)", "paragraphs 9 (), 17 and 25", "paras. 12-14",
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
@@ -54,6 +55,15 @@ def test_scans_found():
 def test_scan_finds_what_its_regex_finds(name, text):
     scan = SCANS[name]
     assert spans(scan.finditer(text)) == spans(scan.regex.finditer(text))
+
+
+@pytest.mark.parametrize("name", ["_GRADE_LINES", "_NUMBERED_PARAGRAPHS"])
+@PROFILE
+@given(text=texts)
+def test_line_scan_at_shared_line_starts_finds_what_its_regex_finds(name, text):
+    scan = SCANS[name]
+    line_starts = documents._grade_or_number_line_starts(text)
+    assert spans(scan.finditer_at(text, line_starts)) == spans(scan.regex.finditer(text))
 
 
 @PROFILE
@@ -85,3 +95,66 @@ def test_symbol_key_keeps_every_symbol_a_text_names(case):
     symbol, text = case
     if symbol in documents.symbols.normalise_symbol(text) or symbol in text:
         assert documents._symbol_key(symbol) in documents._symbol_key(text)
+
+
+def reply_date_from_every_sentence(head, reply):
+    """The reply date read by trying every sentence of *head*."""
+    sentences = [head[a:b] for a, b in documents.sentence_bounds(head, [])]
+    if reply is not None:
+        for sentence in sentences:
+            if reply.text in documents.symbols.normalise_symbol(sentence) or reply.text in sentence:
+                date = documents.parse_date(sentence)
+                if date:
+                    return date
+    for sentence in sentences:
+        if documents._REPLY_WORDS.search(sentence) and not documents._RAPPORTEUR_WROTE.search(sentence):
+            date = documents.parse_date(sentence)
+            if date:
+                return date
+    return None
+
+
+REPLY_PIECES = [
+    " ", "  ", "\n", "\t", "\x1c", "\u00a0", ". ", "; ", "para. ", "x", "É", "Reply", "replies", "xreply", "RESPONSE",
+    "note verbale", "follow-up information", "The Rapporteur wrote", "letter of", "12 May 2021", "3 June 2022 ",
+    "CAT/C/KAZ/CO/4/Add.1", "cat.c.kaz.co.4.add.1", "C AT/C/KAZ/ CO/4/Add. 1", "CAT/C/KAZ/CO/4", "(", ")", "A", "On ",
+    "CAT/C/KAZ/CO/4/Add.\t1", "CAT/C/KAZ\x1c/CO/4/Add.1", "CAT/C/\x0bKAZ/CO/4", "CAT/C/KAZ/CO/4/Add.\u20031",
+]  # fmt: skip
+
+
+@PROFILE
+@given(
+    st.lists(st.sampled_from(REPLY_PIECES), max_size=40).map("".join),
+    st.sampled_from([None, "CAT/C/KAZ/CO/4/Add.1", "CAT/C/KAZ/CO/4"]),
+)
+def test_reply_date_is_read_from_the_sentences_that_can_hold_it(head, symbol):
+    reply = documents.symbols.parse_symbol(symbol) if symbol else None
+    assert documents._reply_date(head, reply) == reply_date_from_every_sentence(head, reply)
+
+
+HEAD_WORDS = [
+    "x", "é", "ſ", "K", "İ", "ı", "123", "101ST", "and", "to", "combined", "fourth", "Second", "initial", "INITIAL",
+    "inıtial", "periodic", "Periodic", "perıodic", "report", "reports", "12", "3", "1234", "st", "th", "12th", "21ST",
+    "session", "SESSION", "seſſion", "sessions", "initial report", "fourth periodic report", "12th session",
+    "combined second and third periodic", "21st\n session", "x.5th session", "123rd  session", "101st session",
+]  # fmt: skip
+HEAD_GAPS = [" ", " ", "  ", "\n", "\u2003", "", ". ", ", ", "(", "’", "/"]
+heads = st.lists(st.tuples(st.sampled_from(HEAD_WORDS), st.sampled_from(HEAD_GAPS)).map("".join), max_size=20).map(
+    "".join
+)
+
+
+@PROFILE
+@given(heads)
+def test_report_search_starts_before_every_report(head):
+    start = documents._report_search_start(head)
+    assert spans(documents._REPORT.finditer(head, start)) == spans(documents._REPORT.finditer(head))
+
+
+@PROFILE
+@given(heads)
+def test_session_search_starts_before_the_first_session(head):
+    start = documents._session_search_start(head)
+    assert spans(filter(None, [documents._SESSION.search(head, start)])) == spans(
+        filter(None, [documents._SESSION.search(head)])
+    )

@@ -23,7 +23,7 @@ import pandas as pd
 
 from torture_stats import readers, symbols, vocab
 from torture_stats.errors import DocumentError, VocabularyError
-from torture_stats.sentences import sentence_bounds
+from torture_stats.sentences import Sentences, sentence_bounds
 from torture_stats.textmap import MappedText
 
 log = logging.getLogger(__name__)
@@ -220,8 +220,9 @@ def document_from_text(text: str, *, sha256: str, source: str, page_starts: tupl
     repaired = repair_ocr(MappedText.identity(text))
     headings = list(_find_headings(repaired.text))
     clean = fold_whitespace(repaired)
-    grade_lines = tuple(_line_spans(_GRADE_LINES, "grade", repaired, clean))
-    paragraph_numbers = tuple(_line_spans(_NUMBERED_PARAGRAPHS, "number", repaired, clean))
+    line_starts = _grade_or_number_line_starts(repaired.text)
+    grade_lines = tuple(_line_spans(_GRADE_LINES, "grade", repaired, clean, line_starts))
+    paragraph_numbers = tuple(_line_spans(_NUMBERED_PARAGRAPHS, "number", repaired, clean, line_starts))
     sections = _sections(headings, repaired, clean)
     try:
         meta = describe(clean.text, sections)
@@ -280,6 +281,14 @@ class _Prefiltered:
             if match is None:
                 pos = start + 1
             else:
+                yield match
+                pos = match.end()
+
+    def finditer_at(self, text: str, candidates: Iterable[int]) -> Iterator[re.Match[str]]:
+        """The matches of ``finditer``, tried only at *candidates*: ascending offsets that hold every match start."""
+        pos = 0
+        for start in candidates:
+            if start >= pos and (match := self.regex.match(text, start)) is not None:
                 yield match
                 pos = match.end()
 
@@ -343,13 +352,20 @@ _SYMBOLS = _Prefiltered(symbols.SYMBOL_IN_TEXT, next_candidate=_symbol_candidate
 
 _GRADE_LINE = re.compile(r"^[ \t]*(?:Grade:?[ \t]*)?(?P<grade>A|B1|B2|B|C1|C2|C|D1|D2|D|E)[ \t]*$", re.M)
 _NUMBERED_PARAGRAPH = re.compile(r"^[ \t]*(?P<number>\d{1,3})\.(?=[ \t]+\S)", re.M)
-_GRADE_LINES = _line_pattern(_GRADE_LINE)
-_NUMBERED_PARAGRAPHS = _line_pattern(_NUMBERED_PARAGRAPH)
+#: a line break before a line where a grade line or a numbered paragraph may start: one scan serves both
+_GRADE_OR_NUMBER_LINE = re.compile(r"\n(?=[ \t]*(?:Grade|[A-E][12]?[ \t]*$|\d{1,3}\.[ \t]+\S))", re.M)
+_GRADE_LINES = _Prefiltered(_GRADE_LINE, next_candidate=_line_after(_GRADE_OR_NUMBER_LINE))
+_NUMBERED_PARAGRAPHS = _Prefiltered(_NUMBERED_PARAGRAPH, next_candidate=_line_after(_GRADE_OR_NUMBER_LINE))
 
 
-def _line_spans(regex: _Prefiltered, group: str, repaired: MappedText, clean: MappedText):
-    """Clean-text spans of a group matched line by line in the repaired (unfolded) text."""
-    for match in regex.finditer(repaired.text):
+def _grade_or_number_line_starts(text: str) -> list[int]:
+    """Offset 0 and every line start where a grade line or a numbered paragraph may start."""
+    return [0, *(match.end() for match in _GRADE_OR_NUMBER_LINE.finditer(text))]
+
+
+def _line_spans(regex: _Prefiltered, group: str, repaired: MappedText, clean: MappedText, line_starts: list[int]):
+    """Clean-text spans of a group matched, at *line_starts* only, in the repaired (unfolded) text."""
+    for match in regex.finditer_at(repaired.text, line_starts):
         start, end = repaired.raw_span(*match.span(group))
         yield clean.clean_offset(start), clean.clean_offset(end - 1) + 1
 
@@ -370,8 +386,11 @@ _LINE_HYPHEN = re.compile(r"\b([A-Za-z]+)-[ \t]*[\n\f][ \t\n\f]*([a-z][A-Za-z]*)
 _ADDRESSEES = _Prefiltered(_ADDRESSEE, next_candidate=_line_holding(re.compile(r"H\.\s?E\.")))
 _CLOSINGS = _Prefiltered(_CLOSING, next_candidate=_line_holding(re.compile(r"Accept,? (?:Excellency|Sir|Madam)")))
 _PAGE_NUMBER_LINES = _line_pattern(_PAGE_NUMBER_LINE)
+# "in" finds one character far faster than a regex search does, so a quote that is absent spares its search
+_LONE_BARS = _Prefiltered(_LONE_BAR, may_match=lambda text: "|" in text)
+_FLAT_ORDINAL_HINTS = [(q, re.compile(re.escape(q) + _ORDINAL_NOUN)) for q in _FLAT_QUOTES]
 _FLAT_ORDINALS = _Prefiltered(
-    _FLAT_ORDINAL, may_match=_any_of(*(re.compile(re.escape(q) + _ORDINAL_NOUN) for q in _FLAT_QUOTES))
+    _FLAT_ORDINAL, may_match=lambda text: any(q in text and hint.search(text) for q, hint in _FLAT_ORDINAL_HINTS)
 )
 _GLUED_YEAR_PAIRS = _Prefiltered(
     _GLUED_YEARS, may_match=_any_of(re.compile(r"19\d\d(?:19|20)\d\d"), re.compile(r"20\d\d(?:19|20)\d\d"))
@@ -393,7 +412,7 @@ def repair_ocr(text: MappedText) -> MappedText:
     text = text.sub(_ADDRESSEES, "\n")
     text = text.sub(_CLOSINGS, "\n")
     text = text.sub(_PAGE_NUMBER_LINES, "")
-    text = text.sub(_LONE_BAR, "I")
+    text = text.sub(_LONE_BARS, "I")
     text = text.sub(_FLAT_ORDINALS, lambda m: ordinal(int(m.group(1))))
     text = text.sub(_GLUED_YEAR_PAIRS, _split_glued_years)
     text = text.sub(_LINE_HYPHENS, lambda m: _join_hyphenated(m, text.text))
@@ -510,8 +529,11 @@ def _find_headings(text: str) -> Iterator[tuple[int, int, str, str]]:
 
 def _sections(headings, repaired: MappedText, clean: MappedText) -> list[Section]:
     sections = []
-    starts = clean.clean_offsets(repaired.origin[[h[0] for h in headings]])
-    ends = clean.clean_offsets(repaired.origin[[h[1] - 1 for h in headings]] + 1)
+    count = len(headings)
+    raw = repaired.origin[[h[0] for h in headings] + [h[1] - 1 for h in headings]]
+    raw[count:] += 1  # a heading ends just after its last character
+    offsets = clean.clean_offsets(raw)
+    starts, ends = offsets[:count], offsets[count:]
     for i, (_, _, topic, ref) in enumerate(headings):
         body_end = starts[i + 1] if i + 1 < len(headings) else len(clean.text)
         sections.append(
@@ -590,7 +612,10 @@ _SESSION_DATES = re.compile(
     rf"(?:from\s+)?(?P<d1>\d{{1,2}})(?:\s+(?P<m1>{_MONTH}))?(?:\s+(?P<y1>\d{{4}}))?\s*(?:to|-|–|and)\s*"
     rf"(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH})\s+(?P<y2>\d{{4}})"
 )
-_REPLY_WORDS = re.compile(r"\b(?:reply|replies|response|note verbale|follow-up report|follow-up information)\b", re.I)
+_REPLY_WORD_LIST = r"reply|replies|response|note verbale|follow-up report|follow-up information"
+_REPLY_WORDS = re.compile(rf"\b(?:{_REPLY_WORD_LIST})\b", re.I)
+#: matches wherever _REPLY_WORDS matches in any part of a text, and at other places
+_REPLY_WORD_HINT = re.compile(_REPLY_WORD_LIST, re.I)
 _RAPPORTEUR_WROTE = re.compile(
     r"\bRapporteur\b.{0,120}?\b(?:wrote|sent|addressed|transmitted)\b|\bletter\s+(?:of|dated)\b", re.I
 )
@@ -622,10 +647,9 @@ def describe(text: str, sections: list[Section]) -> dict:
     reply = next((s for s in found if s.kind == "followup_reply"), None)
     cycle = _cycle(head)
     iso3 = _state(head, co)
-    session = _SESSION.search(head)
+    session = _SESSION.search(head, _session_search_start(head))
     session_dates = _SESSION_DATES.search(head, session.end(), session.end() + 160) if session else None
     start, end = _session_dates(session_dates) if session_dates else (None, None)
-    sentences = [head[a:b] for a, b in sentence_bounds(head, [])]
     return {
         "kind": kind,
         "treaty": treaty or (co.body if co else None),
@@ -636,7 +660,7 @@ def describe(text: str, sections: list[Section]) -> dict:
         "session": int(session["n"]) if session else None,
         "doc_date": _doc_date(head),
         "reply_symbol": reply.text if reply else None,
-        "reply_date": _reply_date(sentences, reply),
+        "reply_date": _reply_date(head, reply),
         "session_start": start,
         "session_end": end,
         "followup_paragraphs": " ".join(_followup_paragraphs(head, sections)) or None,
@@ -684,23 +708,56 @@ def rapporteur_letter_date(text: str) -> str | None:
     return None
 
 
-def _reply_date(sentences: list[str], reply: symbols.Symbol | None) -> str | None:
+def _reply_date(head: str, reply: symbols.Symbol | None) -> str | None:
     """Date of the State's reply: from the sentence naming its symbol, else one about a reply."""
+    sentences = Sentences(head, [])
     if reply is not None:
         key = _symbol_key(reply.text)
-        for sentence in sentences:
+        hint = _symbol_key_hint(key) if head.isascii() and key.isascii() else None
+        for a, b in _sentences_at(sentences, hint) if hint else sentence_bounds(head, []):
+            sentence = head[a:b]
             if key not in _symbol_key(sentence):
                 continue  # cannot name the symbol, normalised or not: a cheap test spares normalising it
-            if reply.text in symbols.normalise_symbol(sentence) or reply.text in sentence:
+            if reply.text in sentence or reply.text in symbols.normalise_symbol(sentence):  # the cheap test first
                 date = parse_date(sentence)
                 if date:
                     return date
-    for sentence in sentences:
+    for a, b in _sentences_at(sentences, _REPLY_WORD_HINT):
+        sentence = head[a:b]
         if _REPLY_WORDS.search(sentence) and not _RAPPORTEUR_WROTE.search(sentence):
             date = parse_date(sentence)
             if date:
                 return date
     return None
+
+
+def _sentences_at(sentences: Sentences, hint: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """In order, each sentence that holds a place where *hint* matches.
+
+    A sentence is part of the text, so where *hint* (no lookaround, no anchor) matches in a sentence, it also
+    matches in the text, at the same place: trying *hint* at every place of the text finds every such sentence.
+    """
+    text = sentences.text
+    last = None
+    pos = 0
+    while (found := hint.search(text, pos)) is not None:
+        bounds = sentences.around(found.start())
+        if bounds != last:
+            yield bounds
+            last = bounds
+        pos = found.start() + 1
+
+
+@lru_cache(maxsize=1024)
+def _symbol_key_hint(key: str) -> re.Pattern[str]:
+    """A pattern that matches where an ASCII text part holds *key* (an ASCII symbol key) in its key.
+
+    An ASCII character keys to a character of *key* when it is that character, its lower case, or, for a
+    slash, a dot; between them the key drops white space (the ASCII characters ``str.isspace`` accepts).
+    """
+    gap = r"[\t\n\v\f\r \x1c-\x1f]*"
+    classes = ("[/.]" if ch == "/" else f"[{re.escape(ch)}{re.escape(ch.lower())}]" for ch in key)
+    return re.compile(gap.join(classes))
 
 
 def _symbol_key(text: str) -> str:
@@ -713,8 +770,54 @@ def _symbol_key(text: str) -> str:
     return "".join(text.split()).upper().replace(".", "/")
 
 
+#: the only characters re.I matches to an ASCII letter other than those str.lower() turns into it one for one
+_CASE_ODDITIES = "ſKİı"
+#: characters that are neither word characters nor white space
+_NOT_WORD_OR_SPACE = ".,;:()/\"'’"
+
+
+def _lower_for_search(text: str) -> str | None:
+    """*text* in lower case, where an ASCII word occurs exactly where re.I finds it in *text*; None if none such."""
+    if text.isascii() or not any(odd in text for odd in _CASE_ODDITIES):
+        return text.lower()
+    return None
+
+
+def _report_search_start(head: str) -> int:
+    """An offset before which no match of ``_REPORT`` starts.
+
+    A match opens with "initial", or runs from its start to "periodic" over word characters and white space only.
+    """
+    lower = _lower_for_search(head)
+    if lower is None:
+        return 0
+    starts = []
+    if (initial := lower.find("initial")) >= 0:
+        starts.append(initial)
+    if (periodic := lower.find("periodic")) >= 0:
+        starts.append(1 + max(head.rfind(stop, 0, periodic) for stop in _NOT_WORD_OR_SPACE))
+    return min(starts, default=len(head))
+
+
+def _session_search_start(head: str) -> int:
+    """An offset before which no match of ``_SESSION`` starts.
+
+    A match ends with "session" after at most five characters and white space; a later "session" cannot lie in
+    those characters, so the first "session" bounds the first match.
+    """
+    lower = _lower_for_search(head)
+    if lower is None:
+        return 0
+    word = lower.find("session")
+    if word < 0:
+        return len(head)
+    while word > 0 and head[word - 1].isspace():
+        word -= 1
+    return max(0, word - 5)
+
+
 def _cycle(head: str) -> int | None:
-    for match in _REPORT.finditer(head):
+    for match in _REPORT.finditer(head, _report_search_start(head)):
         if match["initial"]:
             return 1
         numbers = [vocab.ORDINAL_WORDS.get((w or "").lower()) for w in (match["first"], match["second"])]

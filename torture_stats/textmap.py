@@ -82,7 +82,7 @@ class MappedText:
 
         The end entry of ``origin`` is kept whatever the mask.
         """
-        return MappedText(text, np.concatenate((self.origin[:-1][mask], self.origin[-1:])))
+        return MappedText(text, self.origin[np.append(mask, True)])  # one copy of the origins, not two
 
     def sub(self, pattern: re.Pattern[str] | str, replacement) -> MappedText:
         """Like :func:`re.sub`, keeping provenance.
