@@ -45,55 +45,11 @@ NUMBER = re.compile(
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
-_NOT_ASCII = r"\x80-\U0010ffff"
-
-
-def _word_starts(words: list[str], depth: int = 4) -> str:
-    """A case-sensitive pattern that matches wherever re.I lets one of *words* start (and at some other places).
-
-    A letter stands for its two ASCII cases and every non-ASCII character: re.I matches no other ASCII character to
-    it. Only the first *depth* letters are required, and the words share their common letters (a trie), which keeps
-    the pattern cheap to reject with.
-    """
-    tree: dict = {}
-    for word in sorted(words):
-        node = tree
-        for letter in word[:depth]:
-            if node.get("") is True:  # a shorter word ends here and already covers this one
-                break
-            node = node.setdefault(letter, {})
-        node.clear()
-        node[""] = True
-
-    def alternatives(node: dict, first: bool) -> str:
-        parts = [
-            f"[{letter}{letter.upper()}{'' if first else _NOT_ASCII}]" + alternatives(child, False)
-            for letter, child in sorted(node.items())
-            if letter
-        ]
-        if len(parts) > 1:
-            return "(?:" + "|".join(parts) + ")"
-        return "".join(parts)
-
-    return alternatives(tree, True)
-
-
-#: where a NUMBER match can start: after a character NUMBER's lookbehind lets through (this class holds all of them:
-#: all but ASCII word characters and ".,/-"), at a digit or a non-ASCII character, or at the first letters of a
-#: number word (any non-ASCII character also standing in for a letter). Without re.I and with a character class
-#: first, the search moves through the text in C; NUMBER itself would be tried at every position. The first
-#: lookahead is one class that turns most places away before the longer alternatives are tried.
-_NUMBER_START = re.compile(
-    rf"[^0-9A-Za-z_.,/\-](?=[0-9{_NUMBER_FIRST}{_NUMBER_FIRST.upper()}{_NOT_ASCII}])"
-    rf"(?=[0-9{_NOT_ASCII}]|{_word_starts(list(vocab.NUMBER_WORDS))})"
-)
-
-
 #: the ASCII characters NUMBER's lookbehind lets through before a number
 _NUMBER_BOUNDARIES = "".join(char for char in map(chr, range(128)) if re.fullmatch(r"[^\w.,/\-]", char))
-#: ASCII text in lower case, with a space for each of those characters. In ASCII text re.I only pairs the cases
-#: of letters, so a NUMBER match starts after a space of the text so translated, at a digit or at the first four
-#: letters of a number word (all of a shorter one).
+#: ASCII letters in lower case, and a space for each of those characters. Where re.I pairs no character of a text
+#: with an ASCII letter but its own other case, a NUMBER match starts after a space of the text so translated (or
+#: at its start), at a digit or at the first four letters of a number word (all of a shorter one).
 _NUMBER_FOLD = str.maketrans(
     string.ascii_uppercase + _NUMBER_BOUNDARIES, string.ascii_lowercase + " " * len(_NUMBER_BOUNDARIES)
 )
@@ -101,15 +57,38 @@ _NUMBER_FOLD = str.maketrans(
 _NUMBER_START_FOLDED = re.compile(
     " (?:[0-9]|" + "|".join(sorted({re.escape(word[:4]) for word in vocab.NUMBER_WORDS})) + ")"
 )
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=4096)
+def _non_ascii_fold(char: str) -> str | None:
+    """What a character beyond ASCII becomes in the folded text: a space where NUMBER may start after it, itself
+    where it is a letter that re.I pairs with no ASCII letter; None for a digit or for ſ, K, İ, ı (re.I matches
+    them to ASCII letters), which only NUMBER itself reads right."""
+    if re.fullmatch(r"\d|(?i:[a-z])", char):
+        return None
+    return " " if re.fullmatch(r"[^\w.,/\-]", char) else char
+
+
+def _number_fold(text: str) -> dict[int, str] | None:
+    """The translation table that folds *text* for ``_NUMBER_START_FOLDED``; None where no such table is exact."""
+    if text.isascii():
+        return _NUMBER_FOLD
+    table = dict(_NUMBER_FOLD)
+    for char in set(_NON_ASCII.findall(text)):
+        folded = _non_ascii_fold(char)
+        if folded is None:
+            return None
+        table[ord(char)] = folded
+    return table
 
 
 def _number_matches(text: str) -> Iterator[re.Match[str]]:
     """The matches of ``NUMBER.finditer(text)``."""
-    if text.isascii():
-        folded = text.translate(_NUMBER_FOLD)
-        starts = (match.start() + 1 for match in _NUMBER_START_FOLDED.finditer(folded))
-    else:
-        starts = (match.end() for match in _NUMBER_START.finditer(text))
+    table = _number_fold(text)
+    if table is None:
+        return NUMBER.finditer(text)
+    starts = (match.start() + 1 for match in _NUMBER_START_FOLDED.finditer(text.translate(table)))
     return _matches_from(NUMBER, text, itertools.chain((0,), starts))
 
 
