@@ -770,17 +770,8 @@ def _symbol_key(text: str) -> str:
     return "".join(text.split()).upper().replace(".", "/")
 
 
-#: the only characters re.I matches to an ASCII letter other than those str.lower() turns into it one for one
-_CASE_ODDITIES = "ſKİı"
 #: characters that are neither word characters nor white space
 _NOT_WORD_OR_SPACE = ".,;:()/\"'’"
-
-
-def _lower_for_search(text: str) -> str | None:
-    """*text* in lower case, where an ASCII word occurs exactly where re.I finds it in *text*; None if none such."""
-    if text.isascii() or not any(odd in text for odd in _CASE_ODDITIES):
-        return text.lower()
-    return None
 
 
 def _report_search_start(head: str) -> int:
@@ -788,7 +779,7 @@ def _report_search_start(head: str) -> int:
 
     A match opens with "initial", or runs from its start to "periodic" over word characters and white space only.
     """
-    lower = _lower_for_search(head)
+    lower = vocab.lowered(head)
     if lower is None:
         return 0
     starts = []
@@ -805,7 +796,7 @@ def _session_search_start(head: str) -> int:
     A match ends with "session" after at most five characters and white space; a later "session" cannot lie in
     those characters, so the first "session" bounds the first match.
     """
-    lower = _lower_for_search(head)
+    lower = vocab.lowered(head)
     if lower is None:
         return 0
     word = lower.find("session")
