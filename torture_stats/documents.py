@@ -23,7 +23,7 @@ import pandas as pd
 
 from torture_stats import readers, symbols, vocab
 from torture_stats.errors import DocumentError, VocabularyError
-from torture_stats.sentences import Sentences, sentence_bounds
+from torture_stats.sentences import sentence_bounds
 from torture_stats.textmap import MappedText
 
 log = logging.getLogger(__name__)
@@ -612,10 +612,7 @@ _SESSION_DATES = re.compile(
     rf"(?:from\s+)?(?P<d1>\d{{1,2}})(?:\s+(?P<m1>{_MONTH}))?(?:\s+(?P<y1>\d{{4}}))?\s*(?:to|-|–|and)\s*"
     rf"(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH})\s+(?P<y2>\d{{4}})"
 )
-_REPLY_WORD_LIST = r"reply|replies|response|note verbale|follow-up report|follow-up information"
-_REPLY_WORDS = re.compile(rf"\b(?:{_REPLY_WORD_LIST})\b", re.I)
-#: matches wherever _REPLY_WORDS matches in any part of a text, and at other places
-_REPLY_WORD_HINT = re.compile(_REPLY_WORD_LIST, re.I)
+_REPLY_WORDS = re.compile(r"\b(?:reply|replies|response|note verbale|follow-up report|follow-up information)\b", re.I)
 _RAPPORTEUR_WROTE = re.compile(
     r"\bRapporteur\b.{0,120}?\b(?:wrote|sent|addressed|transmitted)\b|\bletter\s+(?:of|dated)\b", re.I
 )
@@ -710,54 +707,22 @@ def rapporteur_letter_date(text: str) -> str | None:
 
 def _reply_date(head: str, reply: symbols.Symbol | None) -> str | None:
     """Date of the State's reply: from the sentence naming its symbol, else one about a reply."""
-    sentences = Sentences(head, [])
+    sentences = [head[a:b] for a, b in sentence_bounds(head, [])]
     if reply is not None:
         key = _symbol_key(reply.text)
-        hint = _symbol_key_hint(key) if head.isascii() and key.isascii() else None
-        for a, b in _sentences_at(sentences, hint) if hint else sentence_bounds(head, []):
-            sentence = head[a:b]
+        for sentence in sentences:
             if key not in _symbol_key(sentence):
                 continue  # cannot name the symbol, normalised or not: a cheap test spares normalising it
-            if reply.text in sentence or reply.text in symbols.normalise_symbol(sentence):  # the cheap test first
+            if reply.text in sentence or reply.text in symbols.normalise_symbol(sentence):
                 date = parse_date(sentence)
                 if date:
                     return date
-    for a, b in _sentences_at(sentences, _REPLY_WORD_HINT):
-        sentence = head[a:b]
+    for sentence in sentences:
         if _REPLY_WORDS.search(sentence) and not _RAPPORTEUR_WROTE.search(sentence):
             date = parse_date(sentence)
             if date:
                 return date
     return None
-
-
-def _sentences_at(sentences: Sentences, hint: re.Pattern[str]) -> Iterator[tuple[int, int]]:
-    """In order, each sentence that holds a place where *hint* matches.
-
-    A sentence is part of the text, so where *hint* (no lookaround, no anchor) matches in a sentence, it also
-    matches in the text, at the same place: trying *hint* at every place of the text finds every such sentence.
-    """
-    text = sentences.text
-    last = None
-    pos = 0
-    while (found := hint.search(text, pos)) is not None:
-        bounds = sentences.around(found.start())
-        if bounds != last:
-            yield bounds
-            last = bounds
-        pos = found.start() + 1
-
-
-@lru_cache(maxsize=1024)
-def _symbol_key_hint(key: str) -> re.Pattern[str]:
-    """A pattern that matches where an ASCII text part holds *key* (an ASCII symbol key) in its key.
-
-    An ASCII character keys to a character of *key* when it is that character, its lower case, or, for a
-    slash, a dot; between them the key drops white space (the ASCII characters ``str.isspace`` accepts).
-    """
-    gap = r"[\t\n\v\f\r \x1c-\x1f]*"
-    classes = ("[/.]" if ch == "/" else f"[{re.escape(ch)}{re.escape(ch.lower())}]" for ch in key)
-    return re.compile(gap.join(classes))
 
 
 def _symbol_key(text: str) -> str:
