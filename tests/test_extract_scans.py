@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from torture_stats import vocab
+from torture_stats.documents import matches_from
 from torture_stats.extract import (
     _ANY_NOT_FIGURE_AFTER,
     _PERIOD_ALTERNATIVES,
@@ -29,7 +30,6 @@ from torture_stats.extract import (
     _ends_in_none_of,
     _lacks,
     _last_word,
-    _matches_from,
     _number_matches,
     parse_number,
 )
@@ -164,7 +164,7 @@ SYMBOL_PIECES += [" ", "\n", "x", "aC", "/C", "_E", "É", "Committee"]
 @example("CEDAW /C/ARG/7, C\nAT/OP /ARG/1 and CCPR /C/1")
 def test_symbol_matches_start_where_the_extractor_looks_for_them(text):
     starts = sorted(match.start() for pattern in _SYMBOL_STARTS for match in pattern.finditer(text))
-    found = [match.span() for match in _matches_from(SYMBOL_IN_TEXT, text, starts)]
+    found = [match.span() for match in matches_from(SYMBOL_IN_TEXT, text, starts)]
     assert found == [match.span() for match in SYMBOL_IN_TEXT.finditer(text)]
 
 
@@ -306,6 +306,7 @@ def test_str_strip_takes_off_what_backslash_s_matches():
 _FIGURES_OF_THE_SEED = """
 import json, sys
 from torture_stats import vocab
+from torture_stats.documents import matches_from
 if sys.argv[1] == "without-parser":
     vocab.regex_parser = None  # as where re._parser cannot be imported; before any cue is compiled
 from torture_stats.documents import read_document

@@ -286,11 +286,19 @@ class _Prefiltered:
 
     def finditer_at(self, text: str, candidates: Iterable[int]) -> Iterator[re.Match[str]]:
         """The matches of ``finditer``, tried only at *candidates*: ascending offsets that hold every match start."""
-        pos = 0
-        for start in candidates:
-            if start >= pos and (match := self.regex.match(text, start)) is not None:
-                yield match
-                pos = match.end()
+        return matches_from(self.regex, text, candidates)
+
+
+def matches_from(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern.finditer(text)``, given (in order) every place where one can start.
+
+    The pattern must not match the empty string.
+    """
+    end = 0
+    for start in starts:
+        if start >= end and (match := pattern.match(text, start)) is not None:
+            end = match.end()
+            yield match
 
 
 def _any_of(*hints: re.Pattern[str]) -> Callable[[str], bool]:

@@ -13,14 +13,14 @@ import bisect
 import itertools
 import re
 import string
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 import pandas as pd
 
 from torture_stats import schema, vocab
-from torture_stats.documents import Document, Section, parse_paragraph_refs
+from torture_stats.documents import Document, Section, matches_from, parse_paragraph_refs
 from torture_stats.errors import TortureStatsError
 from torture_stats.sentences import Sentences, sentence_bounds
 
@@ -89,22 +89,7 @@ def _number_matches(text: str) -> Iterator[re.Match[str]]:
     if table is None:
         return NUMBER.finditer(text)
     starts = (match.start() + 1 for match in _NUMBER_START_FOLDED.finditer(text.translate(table)))
-    return _matches_from(NUMBER, text, itertools.chain((0,), starts))
-
-
-def _matches_from(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
-    """The matches of ``pattern.finditer(text)``, given (in order) every place where one can start.
-
-    The pattern must not match the empty string.
-    """
-    end = 0
-    for start in starts:
-        if start < end:
-            continue
-        match = pattern.match(text, start)
-        if match is not None:
-            end = match.end()
-            yield match
+    return matches_from(NUMBER, text, itertools.chain((0,), starts))
 
 
 _PLAIN_DIGITS = re.compile(r",*[0-9][0-9,]*(?:\.[0-9]+)?")
@@ -393,7 +378,7 @@ def _masked_spans(text: str) -> list[tuple[int, int]]:
     from torture_stats.symbols import SYMBOL_IN_TEXT
 
     starts = sorted(m.start() for pattern in _SYMBOL_STARTS for m in pattern.finditer(text))
-    spans = [m.span() for m in _matches_from(SYMBOL_IN_TEXT, text, starts)]
+    spans = [m.span() for m in matches_from(SYMBOL_IN_TEXT, text, starts)]
     spans.extend(m.span() for m in _MASKS[0].finditer(text))
     if "@" in text or "http" in text or "www." in text:  # the only texts where an address can match
         spans.extend(m.span() for m in _MASKS[1].finditer(text))
