@@ -215,8 +215,8 @@ class BlockCache:
             meta = json.loads((entry / "meta.json").read_bytes())
             tables = {}
             for name in meta["tables"]:
-                with pa.OSFile(str(entry / f"{name}.arrow"), "rb") as source:
-                    arrow = pa.ipc.open_file(source).read_all()
+                # read whole: on small files this is twice as fast as letting Arrow read from the file
+                arrow = pa.ipc.open_file(pa.py_buffer((entry / f"{name}.arrow").read_bytes())).read_all()
                 if not arrow.schema.equals(arrow_schema(name), check_metadata=True):
                     return None
                 tables[name] = TableRows((entry / f"{name}.csv").read_bytes(), arrow)
