@@ -133,8 +133,9 @@ def build(
         ``engine="dask"``. Its workers are sent each file's bytes, so they
         need not see this machine's disk.
     cache : bool
-        Reuse, and keep, each document's extraction and each block's
-        finished tables in ``data/interim``. The tables are the same either way.
+        Reuse, and keep, each raw file's checksum (while its size and times
+        are unchanged), each document's extraction and each block's finished
+        tables in ``data/interim``. The tables are the same either way.
     progress : bool or None
         Show a progress bar on stderr; ``None`` shows it only on a terminal
         and not in CI (``CI=true``).
@@ -172,7 +173,8 @@ def build(
         raise ValueError(f"jobs={jobs!r}: give a whole number of processes ≥ 1, or None for one per core")
     paths = project_paths(root)
     refused: list[tuple[str, str]] = []  # manifest rows pointing outside data/raw: never read
-    manifest = verify_raw(paths.raw, refused=refused)
+    known = paths.root / "data" / "interim" / "raw-checksums.json" if cache else None
+    manifest = verify_raw(paths.raw, refused=refused, known=known)
     for path, problem in refused:
         log.warning("skipped data/raw/%s: %s", path, problem)
     runner = _Runner(

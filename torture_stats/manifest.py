@@ -7,7 +7,11 @@ whose bytes differ from the checksum recorded for it.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import stat
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +33,9 @@ MANIFEST_COLUMNS = (
 )
 #: files in data/raw that document the data rather than being data
 UNLISTED_ALLOWED = ("sources.csv", "README.md")
+#: a file changed this recently is hashed again next time: a second change within one tick
+#: of the file system's clock would leave its size and times as they were
+RECENT_SECONDS = 2.0
 
 
 def sha256_of(path: str | Path) -> str:
@@ -56,7 +63,9 @@ def read_manifest(raw_dir: Path) -> pd.DataFrame:
     return frame.sort_values("path", kind="stable").reset_index(drop=True)
 
 
-def verify_raw(raw_dir: Path, *, refused: list[tuple[str, str]] | None = None) -> pd.DataFrame:
+def verify_raw(
+    raw_dir: Path, *, refused: list[tuple[str, str]] | None = None, known: Path | None = None
+) -> pd.DataFrame:
     """Check every raw file against the manifest; return the manifest.
 
     Parameters
@@ -68,6 +77,11 @@ def verify_raw(raw_dir: Path, *, refused: list[tuple[str, str]] | None = None) -
         absolute path, or a link out) is not an error: ``(path, reason)`` is
         appended here and the row is left out of the manifest returned. The
         file is never opened.
+    known : Path, optional
+        A file that remembers each raw file's sha256 with its size, times and
+        inode (:class:`KnownChecksums`): a file whose ``os.stat`` still says the
+        same is not read again. Any write to a file changes its ``ctime``, which
+        no program can set back, so a changed file is still seen.
 
     Returns
     -------
@@ -86,34 +100,101 @@ def verify_raw(raw_dir: Path, *, refused: list[tuple[str, str]] | None = None) -
     root = os.path.join(os.path.realpath(raw_dir), "")
     raw = os.fspath(raw_dir)
     resolve = _Resolver()
+    checksums = KnownChecksums(known)
     listed = set()
     outside = []
     for index, row in zip(manifest.index, manifest.itertuples(index=False), strict=True):
-        target = resolve(os.path.join(raw, row.path))
+        path = os.path.join(raw, row.path)
+        try:
+            status = os.lstat(path)  # of the file itself unless it is a link, so one call serves both
+        except OSError:
+            status = None
+        is_link = status is not None and stat.S_ISLNK(status.st_mode)
+        target = resolve(path, is_link)
         if not target.startswith(root):
             if refused is None:
                 raise ManifestError(f"{row.path}: manifest path points outside data/raw")
             refused.append((row.path, "manifest path points outside data/raw; not read"))
             outside.append(index)
             continue
-        if not os.path.isfile(target):
+        if is_link:
+            try:
+                status = os.stat(target)
+            except OSError:
+                status = None
+        if status is None or not stat.S_ISREG(status.st_mode):
             raise ManifestError(f"data/raw/{row.path}: listed in sources.csv but missing")
-        actual = sha256_of(target)
+        actual = checksums.sha256(row.path, target, status)
         if actual != row.sha256:
             raise ManifestError(
                 f"data/raw/{row.path}: checksum {actual[:12]}… differs from sources.csv ({row.sha256[:12]}…); "
                 "raw files are never edited: add a new file with its own row instead"
             )
         listed.add(target)
-    for folder, _, names in sorted(os.walk(raw)):
-        for name in sorted(names):
-            path = os.path.join(folder, name)
-            if not os.path.isfile(path) or name in UNLISTED_ALLOWED or name.endswith(".md"):
-                continue
-            if resolve(path) not in listed:
-                relative = Path(os.path.relpath(path, raw)).as_posix()
-                raise ManifestError(f"data/raw/{relative}: no row in data/raw/sources.csv")
+    for entry in _files_under(raw):
+        if entry.name in UNLISTED_ALLOWED or entry.name.endswith(".md"):
+            continue
+        if resolve(entry.path, entry.is_symlink()) not in listed:
+            relative = Path(os.path.relpath(entry.path, raw)).as_posix()
+            raise ManifestError(f"data/raw/{relative}: no row in data/raw/sources.csv")
+    checksums.save()
     return manifest.drop(index=outside).reset_index(drop=True)
+
+
+class KnownChecksums:
+    """The sha256 of each raw file, remembered with what ``os.stat`` said of it.
+
+    Stored as JSON, ``{path: [size, mtime_ns, ctime_ns, inode, sha256]}``. A
+    file is read and hashed again unless all four still match. A file changed
+    within ``RECENT_SECONDS`` of the check is not remembered: the clock's tick
+    may be too coarse to tell two writes apart. On Windows, where ``ctime`` is
+    the time a file was created, every file is hashed. A missing or damaged
+    store is the same as an empty one.
+    """
+
+    def __init__(self, store: Path | None) -> None:
+        self.store = None if os.name == "nt" else store
+        self._known: dict[str, list] = {}
+        self._seen: dict[str, list] = {}
+        self._recent = time.time_ns() - int(RECENT_SECONDS * 1e9)
+        if self.store is not None:
+            try:
+                known = json.loads(self.store.read_bytes())
+            except (OSError, ValueError):
+                known = {}
+            self._known = known if isinstance(known, dict) else {}
+
+    def sha256(self, name: str, path: str, status: os.stat_result) -> str:
+        """The sha256 of the file *path* (listed as *name*), whose ``os.stat`` is *status*."""
+        signature = [status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+        entry = self._known.get(name)
+        if isinstance(entry, list) and entry[:4] == signature and isinstance(entry[-1], str):
+            digest = entry[-1]
+        else:
+            digest = sha256_of(path)
+        if max(status.st_mtime_ns, status.st_ctime_ns) < self._recent:
+            self._seen[name] = [*signature, digest]
+        return digest
+
+    def save(self) -> None:
+        """Write what this check saw, if it differs from the store; written aside and renamed."""
+        if self.store is None or self._seen == self._known:
+            return
+        self.store.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.store.with_name(f".{self.store.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(self._seen, separators=(",", ":")), encoding="utf-8")
+        os.replace(temporary, self.store)
+
+
+def _files_under(folder: str) -> Iterator[os.DirEntry]:
+    """Every file (or link to one) under *folder*, in sorted order; links to folders are not followed."""
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=lambda e: e.name)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _files_under(entry.path)
+        elif entry.is_file():
+            yield entry
 
 
 class _Resolver:
@@ -126,8 +207,8 @@ class _Resolver:
     def __init__(self) -> None:
         self._folders: dict[str, str] = {}
 
-    def __call__(self, path: str) -> str:
-        if ".." in path.split(os.sep) or os.path.islink(path):
+    def __call__(self, path: str, is_link: bool) -> str:
+        if is_link or ".." in path.split(os.sep):
             return os.path.realpath(path)
         folder, name = os.path.split(path)
         if folder not in self._folders:
