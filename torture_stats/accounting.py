@@ -22,6 +22,7 @@ nowhere and no file is forgotten.
 
 from __future__ import annotations
 
+import collections
 import io
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
@@ -82,14 +83,18 @@ def duplicates(manifest: pd.DataFrame) -> dict[str, str]:
 
     See :func:`duplicate_key`; curated files are never duplicates.
     """
+    documents = manifest[manifest["kind"] != "curated"].sort_values("path", kind="stable")
+    paths, checksums = documents["path"].tolist(), documents["sha256"].tolist()
+    # only bytes met twice can be duplicates: the suffix is looked at for those alone
+    repeated = {sha256 for sha256, n in collections.Counter(checksums).items() if n > 1}
     first: dict[tuple[str, str], str] = {}
     found = {}
-    for row in manifest.sort_values("path", kind="stable").itertuples(index=False):
-        if row.kind == "curated":
+    for path, sha256 in zip(paths, checksums, strict=True):
+        if sha256 not in repeated:
             continue
-        original = first.setdefault(duplicate_key(row.path, row.sha256), row.path)
-        if original != row.path:
-            found[row.path] = original
+        original = first.setdefault(duplicate_key(path, sha256), path)
+        if original != path:
+            found[path] = original
     return found
 
 
@@ -125,27 +130,29 @@ def build_report(
     reasons = {path: reason for path, reason in skipped}
     refused = set(refused)
     dups = duplicates(manifest[~manifest["path"].isin(refused)])
+    ordered = manifest.sort_values("path", kind="stable")
+    columns: dict[str, list] = {name: [] for name in REPORT_COLUMNS}
+    columns |= {name: ordered[name].tolist() for name in ("path", "kind", "sha256")}
     credited: set[str] = set()
-    rows = []
-    for row in manifest.sort_values("path", kind="stable").itertuples(index=False):
-        if row.path in dups:
+    for path, kind, sha256 in zip(columns["path"], columns["kind"], columns["sha256"], strict=True):
+        if path in dups:
             status = "duplicate"
-            reason = reasons.get(row.path) or duplicate_problem(dups[row.path], row.sha256)
-        elif row.path in reasons:
-            status, reason = "skipped", reasons[row.path]
-        elif row.kind == "curated":
+            reason = reasons.get(path) or duplicate_problem(dups[path], sha256)
+        elif path in reasons:
+            status, reason = "skipped", reasons[path]
+        elif kind == "curated":
             status, reason = "curated", ""
         else:
             status, reason = "processed", ""
-        doc_id = row.sha256[:12]
+        doc_id = sha256[:12]
         gave = status in ("processed", "curated") and doc_id not in credited
         if gave:
             credited.add(doc_id)
-        rows.append(
-            {"path": row.path, "kind": row.kind, "sha256": row.sha256, "status": status, "reason": reason}
-            | {name: int(counts[name].get(doc_id, 0)) if gave else 0 for name in COUNTED_TABLES}
-        )
-    return pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
+        columns["status"].append(status)
+        columns["reason"].append(reason)
+        for name in COUNTED_TABLES:
+            columns[name].append(int(counts[name].get(doc_id, 0)) if gave else 0)
+    return pd.DataFrame(columns, columns=list(REPORT_COLUMNS))
 
 
 def check_accounts(report: pd.DataFrame, rows: Mapping[str, int]) -> list[str]:
