@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from torture_stats import schema
-from torture_stats.build import TABLE_ORDER, build
+from torture_stats.build import TABLE_ORDER, build, indented_records
 from torture_stats.errors import ManifestError
 from torture_stats.tables import load
 
@@ -124,3 +126,31 @@ def test_build_on_every_corpus_document(project):
     assert (figures["method"] == "pattern").sum() == want + 17
     for name in TABLE_ORDER:
         assert schema.validate(load(name, project), name) == []
+
+
+@given(
+    records=st.lists(
+        st.dictionaries(
+            st.text(max_size=5),
+            st.one_of(
+                st.none(),
+                st.text(),
+                st.integers(),
+                st.floats(allow_nan=False),
+                st.booleans(),
+                st.lists(st.one_of(st.integers(), st.dictionaries(st.text(max_size=3), st.text(max_size=3)))),
+            ),
+            max_size=4,
+        ),
+        max_size=4,
+    ),
+    level=st.integers(0, 3),
+)
+def test_indented_records_read_as_json_dumps_writes_them(records, level):
+    nested = records
+    for _ in range(level):
+        nested = {"k": nested}
+    text = json.dumps(nested, indent=2, ensure_ascii=False)
+    opening = "".join(f'{{\n{"  " * (d + 1)}"k": ' for d in range(level))
+    closing = "".join(f"\n{'  ' * d}}}" for d in reversed(range(level)))
+    assert text == opening + indented_records(records, level) + closing
