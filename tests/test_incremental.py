@@ -95,11 +95,25 @@ def test_a_damaged_cache_entry_is_extracted_again(letters):
     assert _digests(letters / "data" / "processed") == before
 
 
-def test_a_damaged_block_is_computed_again_from_the_extraction_cache(letters, counted):
+def _truncate(entry: Path) -> None:
+    (entry / "tables.bin").write_bytes((entry / "tables.bin").read_bytes()[:100])
+
+
+def _misplace(entry: Path) -> None:
+    meta = json.loads((entry / "meta.json").read_bytes())
+    meta["tables"]["figures"][1] += 8  # the Arrow rows said to start inside them
+    (entry / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_truncate, _misplace, lambda entry: (entry / "tables.bin").unlink(), lambda e: (e / "meta.json").write_text("[")],
+    ids=["truncated", "misplaced", "tables missing", "meta not an object"],
+)
+def test_a_damaged_block_is_computed_again_from_the_extraction_cache(letters, counted, damage):
     build(letters, figures=False)
     before = _digests(letters / "data" / "processed")
-    table = next(block_cache_dir(letters).rglob("figures.arrow"))
-    table.write_bytes(table.read_bytes()[:100])
+    damage(next(block_cache_dir(letters).rglob("tables.bin")).parent)
     report = build(letters, figures=False)
     assert len(counted) == LETTERS  # nothing extracted again: the documents' entries were intact
     assert report.documents == LETTERS
