@@ -218,16 +218,17 @@ class BlockCache:
         entry = self._entry(key)
         try:
             meta = json.loads((entry / "meta.json").read_bytes())
-            data = (entry / "tables.bin").read_bytes()
-            if len(data) != meta["size"]:
+            # mapped, not read: the rows are only passed on to the files, and most never need copying
+            with pa.memory_map(str(entry / "tables.bin")) as mapped:
+                buffer = mapped.read_buffer()
+            if buffer.size != meta["size"]:
                 return None
-            buffer = pa.py_buffer(data)
             tables = {}
             for name, (csv_start, arrow_start, end) in meta["tables"].items():
                 arrow = pa.ipc.open_stream(buffer.slice(arrow_start, end - arrow_start)).read_all()
                 if not arrow.schema.equals(arrow_schema(name), check_metadata=True):
                     return None
-                tables[name] = TableRows(data[csv_start:arrow_start], arrow)
+                tables[name] = TableRows(buffer.slice(csv_start, arrow_start - csv_start), arrow)
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowInvalid):
             return None
         skipped = [(path, reason) for path, reason in meta["skipped"]]
