@@ -97,25 +97,26 @@ def verify_raw(
     """
     manifest = read_manifest(raw_dir)
     # plain strings, not Path objects: on 10^5 files the Path machinery costs more than the hashing
-    root = os.path.join(os.path.realpath(raw_dir), "")
-    raw = os.fspath(raw_dir)
+    raw = os.path.realpath(raw_dir)
+    root = os.path.join(raw, "")
     resolve = _Resolver()
     checksums = KnownChecksums(known)
     listed = set()
     outside = []
-    for index, row in zip(manifest.index, manifest.itertuples(index=False), strict=True):
-        path = os.path.join(raw, row.path)
+    rows = zip(manifest["path"].tolist(), manifest["sha256"].tolist(), strict=True)
+    for position, (relative, expected) in enumerate(rows):
+        path = os.path.join(raw, relative)
         try:
             status = os.lstat(path)  # of the file itself unless it is a link, so one call serves both
         except OSError:
             status = None
         is_link = status is not None and stat.S_ISLNK(status.st_mode)
-        target = resolve(path, is_link)
+        target = resolve(path, exactly=is_link or _climbs(relative))
         if not target.startswith(root):
             if refused is None:
-                raise ManifestError(f"{row.path}: manifest path points outside data/raw")
-            refused.append((row.path, "manifest path points outside data/raw; not read"))
-            outside.append(index)
+                raise ManifestError(f"{relative}: manifest path points outside data/raw")
+            refused.append((relative, "manifest path points outside data/raw; not read"))
+            outside.append(position)
             continue
         if is_link:
             try:
@@ -123,18 +124,18 @@ def verify_raw(
             except OSError:
                 status = None
         if status is None or not stat.S_ISREG(status.st_mode):
-            raise ManifestError(f"data/raw/{row.path}: listed in sources.csv but missing")
-        actual = checksums.sha256(row.path, target, status)
-        if actual != row.sha256:
+            raise ManifestError(f"data/raw/{relative}: listed in sources.csv but missing")
+        actual = checksums.sha256(relative, target, status)
+        if actual != expected:
             raise ManifestError(
-                f"data/raw/{row.path}: checksum {actual[:12]}… differs from sources.csv ({row.sha256[:12]}…); "
+                f"data/raw/{relative}: checksum {actual[:12]}… differs from sources.csv ({expected[:12]}…); "
                 "raw files are never edited: add a new file with its own row instead"
             )
         listed.add(target)
     for entry in _files_under(raw):
         if entry.name in UNLISTED_ALLOWED or entry.name.endswith(".md"):
             continue
-        if resolve(entry.path, entry.is_symlink()) not in listed:
+        if resolve(entry.path, exactly=entry.is_symlink()) not in listed:
             relative = Path(os.path.relpath(entry.path, raw)).as_posix()
             raise ManifestError(f"data/raw/{relative}: no row in data/raw/sources.csv")
     checksums.save()
@@ -197,23 +198,30 @@ def _files_under(folder: str) -> Iterator[os.DirEntry]:
             yield entry
 
 
+def _climbs(relative: str) -> bool:
+    """Whether a manifest path has a ``..`` part (either slash counts: a false alarm costs one ``realpath``)."""
+    return ".." in relative.replace("\\", "/").split("/")
+
+
 class _Resolver:
     """``os.path.realpath`` for many files in few folders: each folder is resolved once.
 
-    A file that is itself a link, or a path with ``..`` in it, is resolved
-    in full, so a link or a climb out of ``data/raw`` is still seen.
+    A file that is itself a link, or a path that climbs with ``..``, is
+    resolved in full (*exactly*), so a link or a climb out of ``data/raw``
+    is still seen.
     """
 
     def __init__(self) -> None:
         self._folders: dict[str, str] = {}
 
-    def __call__(self, path: str, is_link: bool) -> str:
-        if is_link or ".." in path.split(os.sep):
+    def __call__(self, path: str, exactly: bool) -> str:
+        if exactly:
             return os.path.realpath(path)
         folder, name = os.path.split(path)
-        if folder not in self._folders:
-            self._folders[folder] = os.path.realpath(folder)
-        return os.path.join(self._folders[folder], name)
+        prefix = self._folders.get(folder)
+        if prefix is None:
+            prefix = self._folders[folder] = os.path.join(os.path.realpath(folder), "")
+        return prefix + name
 
 
 def update_checksums(raw_dir: Path) -> list[str]:
