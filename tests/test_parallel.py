@@ -1,4 +1,4 @@
-"""A parallel build gives the same tables, byte for byte, as a serial one."""
+"""A parallel build, or one cut into other blocks, gives the same tables byte for byte as a serial one."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from torture_stats import build as build_module
-from torture_stats.build import build
+from torture_stats import schema
+from torture_stats.blocks import csv_header
+from torture_stats.build import TABLE_ORDER, build
 
 LETTERS = 24
 
@@ -88,3 +90,9 @@ def test_bad_jobs_and_engine_are_refused_by_name(project):
         build(project, jobs=0)
     with pytest.raises(ValueError, match="engine='spark'"):
         build(project, engine="spark")
+
+
+@pytest.mark.parametrize("name", TABLE_ORDER)
+def test_each_csv_header_is_the_one_pandas_writes(name):
+    written = schema.empty_frame(name).to_csv(index=False, lineterminator="\n")
+    assert csv_header(name) == written.encode("utf-8")

@@ -21,6 +21,7 @@ block and copies the others' finished rows.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import importlib
 import io
@@ -276,6 +277,13 @@ class BlockCache:
 # --- writing the files -----------------------------------------------------------------------------
 
 
+def csv_header(name: str) -> bytes:
+    """The header line of table *name*'s CSV file, as pandas writes it (the csv module's quoting)."""
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow(schema.get_table(name).names)
+    return line.getvalue().encode("utf-8")
+
+
 class TableWriter:
     """One table's ``NAME.csv`` and ``NAME.parquet``, written a block at a time.
 
@@ -291,10 +299,8 @@ class TableWriter:
         self.rows = 0
         self.csv_path = folder / f"{name}.csv"
         self.parquet_path = folder / f"{name}.parquet"
-        header = io.StringIO()
-        schema.empty_frame(name).to_csv(header, index=False, lineterminator="\n")
         self._csv = self.csv_path.open("wb")
-        self._csv.write(header.getvalue().encode("utf-8"))
+        self._csv.write(csv_header(name))
         self._parquet = pq.ParquetWriter(self.parquet_path, arrow_schema(name), compression="zstd")
         self._pending: list = []
         self._pending_rows = 0

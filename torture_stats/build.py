@@ -357,8 +357,7 @@ def _write_blocks(
                 problems.append(f"table documents, column doc_id: {len(again)} documents repeat an earlier doc_id")
             seen_doc_ids.update(result.doc_ids)
         writers["denominators"].add(TableRows.from_frame(context.denominators, "denominators"))
-        for writer in writers.values():
-            writer.close()
+        _close_all(writers.values())
     except BaseException:
         for writer in writers.values():
             writer.abandon()
@@ -373,6 +372,16 @@ def _write_blocks(
         skipped=skipped,
         problems=problems,
     )
+
+
+def _close_all(writers: Iterable[TableWriter]) -> None:
+    """Close every writer, in threads: Arrow encodes the last Parquet row groups without holding the GIL."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        closing = [pool.submit(writer.close) for writer in writers]
+    for closed in closing:
+        closed.result()
 
 
 def _is_read(row, context: _Context) -> bool:
