@@ -135,7 +135,7 @@ def in_document_order(frame: pd.DataFrame, column: str, positions: Mapping[str, 
 class TableRows:
     """One table's rows from one block, ready to write: CSV lines and an Arrow table."""
 
-    csv: bytes
+    csv: bytes | object  # or a pyarrow.Buffer mapped from a cached block: any buffer a file can write
     arrow: object  # pyarrow.Table
 
     @property

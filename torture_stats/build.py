@@ -11,12 +11,13 @@ replaces ``data/processed`` whole; then the report figures are drawn.
 Documents are read and extracted one at a time by :func:`extract_document`,
 in this process, in a pool of worker processes (``jobs``) or on a Dask
 cluster (``engine="dask"``); the results come back in manifest order, so the
-tables are the same byte for byte whichever runs them. Two caches under
-``data/interim`` make rebuilds cheap: each document's extraction, keyed by the
-raw file's sha256 and a fingerprint of the extractor (library version,
-vocabularies and code), and each block's finished rows, keyed by its files
-and everything else they depend on. Texts are never all held at once, and
-neither are the tables: memory holds one block.
+tables are the same byte for byte whichever runs them. Three caches under
+``data/interim`` make rebuilds cheap: each raw file's checksum, kept while
+its size, times and inode are unchanged; each document's extraction, keyed
+by the raw file's sha256 and a fingerprint of the extractor (library
+version, vocabularies and code); and each block's finished rows, keyed by
+its files and everything else they depend on. Texts are never all held at
+once, and neither are the tables: memory holds one block.
 """
 
 from __future__ import annotations

@@ -80,8 +80,8 @@ def verify_raw(
     known : Path, optional
         A file that remembers each raw file's sha256 with its size, times and
         inode (:class:`KnownChecksums`): a file whose ``os.stat`` still says the
-        same is not read again. Any write to a file changes its ``ctime``, which
-        no program can set back, so a changed file is still seen.
+        same is not read again. Any write sets a file's ``ctime`` to the clock's
+        time, and no system call sets it back, so a changed file is still seen.
 
     Returns
     -------
