@@ -173,7 +173,7 @@ class KnownChecksums:
             digest = entry[-1]
         else:
             digest = sha256_of(path)
-        if max(status.st_mtime_ns, status.st_ctime_ns) < self._recent:
+        if self.store is not None and max(status.st_mtime_ns, status.st_ctime_ns) < self._recent:
             self._seen[name] = [*signature, digest]
         return digest
 
