@@ -379,10 +379,14 @@ def _close_all(writers: Iterable[TableWriter]) -> None:
     """Close every writer, in threads: Arrow encodes the last Parquet row groups without holding the GIL."""
     from concurrent.futures import ThreadPoolExecutor
 
+    import pyarrow as pa
+
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         closing = [pool.submit(writer.close) for writer in writers]
     for closed in closing:
         closed.result()
+    # Arrow's allocator keeps what the writers freed, and the rest of the build needs none of it
+    pa.default_memory_pool().release_unused()
 
 
 def _is_read(row, context: _Context) -> bool:
