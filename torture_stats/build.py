@@ -843,7 +843,7 @@ def indented_records(records: list[dict], level: int) -> str:
     """``json.dumps(records, indent=2, ensure_ascii=False)`` as it reads *level* levels deep in a document.
 
     Several times faster for records of strings and None; any other value
-    is left to :func:`json.dumps`.
+    is left to :func:`json.dumps`. Keys must be strings.
     """
     if not records:
         return "[]"
