@@ -358,6 +358,11 @@ def _symbol_candidate(text: str, pos: int) -> int:
 _SYMBOLS = _Prefiltered(symbols.SYMBOL_IN_TEXT, next_candidate=_symbol_candidate)
 
 
+def symbol_matches(text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``symbols.SYMBOL_IN_TEXT.finditer(text)``, tried only where a symbol may start."""
+    return _SYMBOLS.finditer(text)
+
+
 _GRADE_LINE = re.compile(r"^[ \t]*(?:Grade:?[ \t]*)?(?P<grade>A|B1|B2|B|C1|C2|C|D1|D2|D|E)[ \t]*$", re.M)
 _NUMBERED_PARAGRAPH = re.compile(r"^[ \t]*(?P<number>\d{1,3})\.(?=[ \t]+\S)", re.M)
 #: a line break before a line where a grade line or a numbered paragraph may start: one scan serves both

@@ -20,7 +20,7 @@ from functools import cache, lru_cache
 import pandas as pd
 
 from torture_stats import schema, vocab
-from torture_stats.documents import Document, Section, matches_from, parse_paragraph_refs
+from torture_stats.documents import Document, Section, matches_from, parse_paragraph_refs, symbol_matches
 from torture_stats.errors import TortureStatsError
 from torture_stats.sentences import Sentences, sentence_bounds
 
@@ -368,17 +368,8 @@ def _refers_back(text: str, cand: _Candidate, s_start: int, earlier: list[dict],
     )
 
 
-#: where a match of ``symbols.SYMBOL_IN_TEXT`` can start: at the C or E of a treaty body (CAT, CCPR … E/C.12)
-#: after no word character or slash, with the slash after the body at most six characters on ("CEDAW /"). A
-#: literal first lets the search skip to each C or E in C; the lookahead turns away "Committee" and the like.
-_SYMBOL_STARTS = (re.compile(r"C(?<![\w/]C)(?=(?s:.){0,5}/)"), re.compile(r"E(?<![\w/]E)(?=/)"))
-
-
 def _masked_spans(text: str) -> list[tuple[int, int]]:
-    from torture_stats.symbols import SYMBOL_IN_TEXT
-
-    starts = sorted(m.start() for pattern in _SYMBOL_STARTS for m in pattern.finditer(text))
-    spans = [m.span() for m in matches_from(SYMBOL_IN_TEXT, text, starts)]
+    spans = [m.span() for m in symbol_matches(text)]
     spans.extend(m.span() for m in _MASKS[0].finditer(text))
     if "@" in text or "http" in text or "www." in text:  # the only texts where an address can match
         spans.extend(m.span() for m in _MASKS[1].finditer(text))
