@@ -125,6 +125,44 @@ def extraction_throughput(n: int, n_quantulum: int) -> list[dict]:
     return rows
 
 
+def extraction_stages(n: int) -> list[dict]:
+    """CPU time per letter of each stage of torture_stats's extraction, beside the digit scan.
+
+    The stages are the public steps the build takes for each document; the
+    split shows what each costs on its own against the upper bound.
+    """
+    from torture_stats.documents import document_from_text
+    from torture_stats.extract import extract_records, grade_records
+    from torture_stats.readers import decode_text
+
+    texts = _texts(n)
+    _torture_stats_work(texts[0])
+    spent = dict.fromkeys(("read", "figures", "grades", "scan"), 0.0)
+    clock = time.process_time
+    for data in texts:
+        t0 = clock()
+        doc = document_from_text(decode_text(data), sha256=hashlib.sha256(data).hexdigest(), source="benchmark.txt")
+        t1 = clock()
+        extract_records(doc)
+        t2 = clock()
+        grade_records(doc)
+        t3 = clock()
+        _digit_scan(data)
+        t4 = clock()
+        for stage, seconds in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+            spent[stage] += seconds
+    names = {
+        "read": "read: decode, checksum, repair OCR, fold white space, sections, metadata",
+        "figures": "figures and residuals (`extract_records`)",
+        "grades": "grades (`grade_records`)",
+        "scan": "digit-run regex scan (upper bound)",
+    }
+    return [
+        {"stage": names[stage], "ms_per_letter": 1000 * seconds / n, "times_scan": seconds / spent["scan"]}
+        for stage, seconds in spent.items()
+    ]
+
+
 def _has_quantulum() -> bool:
     try:
         import quantulum3  # noqa: F401
@@ -305,6 +343,15 @@ def _markdown(results: dict) -> str:
     scan = results["extraction"][1]["mb_per_s"]
     lines += ["", f"torture_stats reaches {100 * ours / scan:.1f}% of the digit-scan upper bound.", ""]
     lines += [
+        "### Where the time goes (CPU time per letter, the same letters)",
+        "",
+        "| stage | ms per letter | × digit scan |",
+        "|---|---:|---:|",
+    ]
+    for r in results["stages"]:
+        lines.append(f"| {r['stage']} | {r['ms_per_letter']:.3f} | {r['times_scan']:.2f} |")
+    lines.append("")
+    lines += [
         "## Accuracy on tests/corpus (21 documents, 155 expected figures)",
         "",
         "| tool | key | extracted | matched | precision | recall | F1 |",
@@ -364,6 +411,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     print("extraction throughput …", file=sys.stderr)
     results["extraction"] = extraction_throughput(n_letters, n_quantulum)
+    results["stages"] = extraction_stages(n_letters)
     print("accuracy on tests/corpus …", file=sys.stderr)
     results["accuracy"] = corpus_accuracy()
     print(f"builds of {sizes} letters …", file=sys.stderr)
