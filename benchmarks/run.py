@@ -73,14 +73,21 @@ def _timed(work, items) -> tuple[float, float]:
     return time.process_time() - cpu, time.perf_counter() - wall
 
 
-def _torture_stats_work(data: bytes) -> int:
+def _torture_stats_work(data: bytes, lap=None) -> int:
+    """What the build does with one document's bytes; *lap(stage)*, if given, is called as each stage ends."""
     from torture_stats.documents import document_from_text
     from torture_stats.extract import extract_records, grade_records
     from torture_stats.readers import decode_text
 
     doc = document_from_text(decode_text(data), sha256=hashlib.sha256(data).hexdigest(), source="benchmark.txt")
+    if lap:
+        lap("read")
     figures, _ = extract_records(doc)
+    if lap:
+        lap("figures")
     grade_records(doc)
+    if lap:
+        lap("grades")
     return len(figures)
 
 
@@ -131,26 +138,22 @@ def extraction_stages(n: int) -> list[dict]:
     The stages are the public steps the build takes for each document; the
     split shows what each costs on its own against the upper bound.
     """
-    from torture_stats.documents import document_from_text
-    from torture_stats.extract import extract_records, grade_records
-    from torture_stats.readers import decode_text
-
     texts = _texts(n)
     _torture_stats_work(texts[0])
     spent = dict.fromkeys(("read", "figures", "grades", "scan"), 0.0)
-    clock = time.process_time
+    last = 0.0
+
+    def lap(stage: str) -> None:
+        nonlocal last
+        now = time.process_time()
+        spent[stage] += now - last
+        last = now
+
     for data in texts:
-        t0 = clock()
-        doc = document_from_text(decode_text(data), sha256=hashlib.sha256(data).hexdigest(), source="benchmark.txt")
-        t1 = clock()
-        extract_records(doc)
-        t2 = clock()
-        grade_records(doc)
-        t3 = clock()
+        last = time.process_time()
+        _torture_stats_work(data, lap)
         _digit_scan(data)
-        t4 = clock()
-        for stage, seconds in zip(spent, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
-            spent[stage] += seconds
+        lap("scan")
     names = {
         "read": "read: decode, checksum, repair OCR, fold white space, sections, metadata",
         "figures": "figures and residuals (`extract_records`)",
