@@ -304,7 +304,6 @@ def test_str_strip_takes_off_what_backslash_s_matches():
 _FIGURES_OF_THE_SEED = """
 import json, sys
 from torture_stats import vocab
-from torture_stats.documents import symbol_matches
 if sys.argv[1] == "without-parser":
     vocab.regex_parser = None  # as where re._parser cannot be imported; before any cue is compiled
 from torture_stats.documents import read_document
